@@ -1,0 +1,30 @@
+"""Pure extraction: bytes + URL + site rules -> Article. No scrapy, no files, no database."""
+
+from .extract import extract_article, select_template
+from .types import (
+    EXTRACTOR_VERSION,
+    Article,
+    Decoding,
+    Extraction,
+    ExtractionFailed,
+    Image,
+    PageRecord,
+    RawPage,
+    SiteRules,
+    Template,
+)
+
+__all__ = [
+    "EXTRACTOR_VERSION",
+    "Article",
+    "Decoding",
+    "Extraction",
+    "ExtractionFailed",
+    "Image",
+    "PageRecord",
+    "RawPage",
+    "SiteRules",
+    "Template",
+    "extract_article",
+    "select_template",
+]

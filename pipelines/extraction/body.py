@@ -1,0 +1,180 @@
+"""The article body: paragraphs from a container, images with their captions,
+and the clean-up that keeps metadata, captions and repeats out of the text."""
+
+from __future__ import annotations
+
+import copy
+import re
+from urllib.parse import urljoin
+
+import trafilatura
+from lxml import etree, html
+
+from .bylines import is_byline_line
+from .html import BLOCK_TAGS, element_text, normalize_space
+from .script import fold
+from .types import Image
+
+# A line that is only an image's file name: "QQ图片20250529061729",
+# "ScreenShot_2025-11-23_061051_189", "IMG_2034.JPG", "微信图片_20240614.png".
+_FILE_NAME_LINE = re.compile(
+    r"^(?:QQ图片|微信图片|截图|图片|image|img|dsc|screenshot|screen ?shot|mmexport|wx_camera)?"
+    r"[\w\-. ]*?\d{4,}[\w\-. ]*?(?:\.(?:jpe?g|png|gif|webp|bmp|tiff?))?$",
+    re.IGNORECASE,
+)
+_IMAGE_SRC_ATTRS = ("src", "data-src", "data-original", "original", "data-lazy-src")
+_CAPTION_HINT = re.compile(r"caption|pic|photo|img|tu|desc|note|zhu", re.IGNORECASE)
+_CAPTION_MAX = 160
+_CREDIT = re.compile(
+    r"[（(]?\s*(?:本报|本网|新华社|中新社|人民网|新华网)?(?:特约)?(?:摄影记者|记者|摄影|通讯员)?\s*"
+    r"([\u4e00-\u9fff·]{2,5}(?:[\s、，,]+[\u4e00-\u9fff·]{2,5})*)\s*摄影?\s*[）)]?\s*$"
+)
+_SUBTITLE = re.compile(r"^[—－\-]{2}\s*\S")
+_MIN_REPEAT_LEN = 6  # shorter lines ("一、", "化解矛盾——") may legitimately recur
+
+
+def is_file_name(line: str) -> bool:
+    stripped = line.strip()
+    return bool(stripped) and len(stripped) <= 80 and bool(_FILE_NAME_LINE.match(stripped)) and not re.search(
+        r"[\u4e00-\u9fff]{3,}", stripped
+    )
+
+
+def is_subtitle(line: str) -> bool:
+    return bool(_SUBTITLE.match(line)) and len(line) <= 80
+
+
+def photographers_in(caption: str) -> list[str]:
+    match = _CREDIT.search(caption)
+    if not match:
+        return []
+    return [name for name in re.split(r"[\s、，,]+", match.group(1)) if name]
+
+
+def container_paragraphs(container: etree._Element) -> list[str]:
+    """Paragraphs of one content container, through trafilatura.
+
+    The container is handed over alone, so trafilatura sees no navigation to
+    mistake for content; favor_recall keeps paragraphs written as <div>/<br>.
+    """
+    document = html.Element("html")
+    body = etree.SubElement(document, "body")
+    body.append(copy.deepcopy(container))
+    text = trafilatura.extract(
+        document, output_format="txt", include_comments=False, include_tables=True, favor_recall=True, fast=True
+    )
+    return [normalize_space(line) for line in (text or "").splitlines() if normalize_space(line)]
+
+
+def _block_of(element: etree._Element, stop: etree._Element) -> etree._Element:
+    node = element
+    while node is not stop and node.getparent() is not None:
+        if node.tag in BLOCK_TAGS:
+            return node
+        node = node.getparent()
+    return node
+
+
+def _next_block(block: etree._Element) -> etree._Element | None:
+    node = block.getnext()
+    while node is not None and not isinstance(node.tag, str):
+        node = node.getnext()
+    return node
+
+
+def _looks_like_caption(block: etree._Element, text: str, holds_image: bool = False) -> bool:
+    """A short, centred (or captioned, or credited) block; ``holds_image`` when it is the image's own block."""
+    if not text or len(text) > _CAPTION_MAX or (not holds_image and block.find(".//img") is not None):
+        return False
+    style = (block.get("style") or "").replace(" ", "").lower()
+    return (
+        (block.get("align") or "").lower() == "center"
+        or "text-align:center" in style
+        or bool(_CAPTION_HINT.search(block.get("class") or ""))
+        or block.tag in ("figcaption", "center")
+        or bool(_CREDIT.search(text))
+        or is_file_name(text)
+    )
+
+
+def images_in(container: etree._Element, base_url: str) -> tuple[list[Image], set[str]]:
+    """Images of the body with captions, and the caption lines to keep out of the text."""
+    images: list[Image] = []
+    caption_lines: set[str] = set()
+    for img in container.iter("img"):
+        src = next((img.get(a) for a in _IMAGE_SRC_ATTRS if img.get(a)), None)
+        if not src or src.startswith("data:"):
+            continue
+        if any((img.get(dim) or "").isdigit() and int(img.get(dim)) <= 32 for dim in ("width", "height")):
+            continue  # icons and spacers
+        alt = normalize_space(img.get("alt") or "") or None
+        caption = None
+        figure = next((a for a in img.iterancestors("figure")), None)
+        if figure is not None and figure.find(".//figcaption") is not None:
+            caption = element_text(figure.find(".//figcaption"))
+        else:
+            block = _block_of(img, container)
+            own = element_text(block) if block is not container else ""
+            if own and _looks_like_caption(block, own, holds_image=True) and len(block.findall(".//img")) == 1:
+                caption = own
+            else:
+                following = _next_block(block) if block is not container else None
+                if following is not None:
+                    text = element_text(following)
+                    if _looks_like_caption(following, text):
+                        caption = text
+        if caption:
+            caption_lines.add(caption)
+            if is_file_name(caption):
+                caption = None  # the CMS filled the caption with the upload's file name
+        if alt and is_file_name(alt):
+            caption_lines.add(alt)
+        images.append(
+            Image(
+                url=urljoin(base_url, src.strip()),
+                caption=caption,
+                photographers=photographers_in(caption) if caption else [],
+                alt=alt,
+            )
+        )
+    return images, caption_lines
+
+
+def clean_paragraphs(
+    lines: list[str],
+    *,
+    drop: set[str],
+    boilerplate_markers: tuple[str, ...],
+) -> list[str]:
+    """Body lines without captions, file names, byline lines at the edges, boilerplate and repeats."""
+    candidates: list[str] = []
+    for line in lines:
+        if line in drop or is_file_name(line):
+            continue
+        if any(fold(line).startswith(marker) for marker in boilerplate_markers):
+            break  # a list of links or the footer: nothing after it is the article
+        candidates.append(line)
+    # A repeat is a line seen before: a share card or a careless CMS repeating the
+    # article. Short lines ("一、") may recur legitimately, so they go only with
+    # the repeated run they sit in.
+    seen: set[str] = set()
+    repeat = []
+    for line in candidates:
+        key = re.sub(r"\s+", "", line)
+        repeat.append(key in seen)
+        seen.add(key)
+    kept = [
+        line
+        for i, line in enumerate(candidates)
+        if not repeat[i]
+        or (
+            len(line) < _MIN_REPEAT_LEN
+            and not (i > 0 and repeat[i - 1])
+            and not (i + 1 < len(candidates) and repeat[i + 1])
+        )
+    ]
+    while kept and is_byline_line(kept[-1]):
+        kept.pop()
+    while kept and is_byline_line(kept[0]):
+        kept.pop(0)
+    return kept
