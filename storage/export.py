@@ -1,0 +1,127 @@
+"""Streaming exports of the archive: one JSON object per article, constant memory.
+
+The record's fields are documented by ``storage/schema/article.schema.json``;
+times carry the site's own UTC offset (+08:00 for Qinghai News).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import IO, Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from .models import Article, ArticleUrl, Site
+
+SCHEMA_PATH = Path(__file__).parent / "schema" / "article.schema.json"
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ArticleFilter:
+    """Which articles to read. Dates are calendar days in each site's own time zone, inclusive."""
+
+    site: str | None = None
+    section: str | None = None
+    since: date | None = None
+    until: date | None = None
+
+
+def _local_bounds(site: Site, since: date | None, until: date | None):
+    tz = ZoneInfo(site.timezone)
+    low = datetime.combine(since, time.min, tz) if since else None
+    high = datetime.combine(until + timedelta(days=1), time.min, tz) if until else None
+    return low, high
+
+
+def filtered(session: Session, query, where: ArticleFilter):
+    """``query`` (over Article) narrowed by the filter."""
+    sites = session.scalars(select(Site)).all()
+    if where.site:
+        sites = [s for s in sites if s.name == where.site]
+        query = query.where(Article.site_id.in_([s.id for s in sites]))
+    if where.section:
+        query = query.where(Article.section == where.section)
+    if where.since or where.until:
+        per_site = []
+        for site in sites:
+            low, high = _local_bounds(site, where.since, where.until)
+            conditions = [Article.site_id == site.id]
+            if low:
+                conditions.append(Article.published_at >= low)
+            if high:
+                conditions.append(Article.published_at < high)
+            per_site.append(and_(*conditions))
+        query = query.where(or_(*per_site) if per_site else Article.id.is_(None))
+    return query
+
+
+def _iso(value: datetime | None, tz: ZoneInfo) -> str | None:
+    return value.astimezone(tz).isoformat() if value else None
+
+
+def article_record(article: Article, site: Site, aliases: list[str]) -> dict[str, Any]:
+    tz = ZoneInfo(site.timezone)
+    return {
+        "article_id": article.uid,
+        "site": site.name,
+        "canonical_url": article.canonical_url,
+        "url": article.url,
+        "aliases": aliases,
+        "page_urls": article.page_urls,
+        "title": article.title,
+        "subtitle": article.subtitle,
+        "column": article.column,
+        "section": article.section,
+        "source_outlet": article.source_outlet,
+        "authors": article.authors,
+        "editor": article.editor,
+        "published_at": _iso(article.published_at, tz),
+        "language": article.language,
+        "text": article.text,
+        "images": article.images,
+        "quality_flags": article.quality_flags,
+        "extraction": article.extraction,
+        "extractor_version": article.extractor_version,
+        "content_hash": article.content_hash,
+        "first_seen_at": _iso(article.first_seen_at, tz),
+        "last_seen_at": _iso(article.last_seen_at, tz),
+    }
+
+
+def iter_records(sessions: sessionmaker[Session], where: ArticleFilter = ArticleFilter(), batch: int = 500) -> Iterator[dict]:
+    """Export records in id order, read in keyset-paginated batches (memory stays flat)."""
+    last_id = 0
+    with sessions() as session:
+        sites = {s.id: s for s in session.scalars(select(Site))}
+        while True:
+            query = filtered(session, select(Article), where).where(Article.id > last_id).order_by(Article.id).limit(batch)
+            rows = session.scalars(query).all()
+            if not rows:
+                return
+            aliases: dict[int, list[str]] = {}
+            for article_id, url in session.execute(
+                select(ArticleUrl.article_id, ArticleUrl.url)
+                .where(ArticleUrl.article_id.in_([r.id for r in rows]), ArticleUrl.kind == "alias")
+                .order_by(ArticleUrl.id)
+            ):
+                aliases.setdefault(article_id, []).append(url)
+            for row in rows:
+                yield article_record(row, sites[row.site_id], aliases.get(row.id, []))
+            last_id = rows[-1].id
+            session.expunge_all()
+
+
+def write_jsonl(records: Iterator[dict], out: IO[str]) -> int:
+    count = 0
+    for record in records:
+        out.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+        out.write("\n")
+        count += 1
+    return count

@@ -1,0 +1,133 @@
+"""The archive's schema, in portable SQLAlchemy types (SQLite and PostgreSQL alike).
+
+Times are stored in UTC and come back time-zone aware; a site's local zone lives
+in ``sites.timezone`` and is applied on the way out. Articles carry a stable
+``uid`` (derived from the first canonical URL) that never changes, so ids in a
+researcher's exports stay valid across dumps and databases.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out, on every backend."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: the archive stores only time-zone aware times")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Site(Base):
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    origin: Mapped[str] = mapped_column(String(255))
+    timezone: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
+class CrawlRun(Base):
+    __tablename__ = "crawl_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    outcome: Mapped[str] = mapped_column(String(16))  # running, ok, partial, failed, interrupted
+    base_url: Mapped[str | None] = mapped_column(String(255))  # where the site was fetched from, if not its origin
+    summary: Mapped[dict[str, Any] | None]  # counts written when the run ends
+
+
+class Fetch(Base):
+    """One response (or one decision not to fetch), with what became of it."""
+
+    __tablename__ = "fetches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # list, article, link
+    url: Mapped[str] = mapped_column(Text)  # the URL requested (on the replica when crawling one)
+    site_url: Mapped[str] = mapped_column(Text, index=True)  # the same page on the site's real origin
+    final_url: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[int | None]  # HTTP status; None when nothing was fetched
+    outcome: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(32))
+    detail: Mapped[str | None] = mapped_column(Text)
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"), index=True)
+    page_number: Mapped[int] = mapped_column(Integer, default=1)
+    content_type: Mapped[str | None] = mapped_column(String(255))
+    size: Mapped[int | None]  # body bytes
+    retries: Mapped[int] = mapped_column(Integer, default=0)
+    fetched_at: Mapped[datetime]
+
+
+class Article(Base):
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(32), unique=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    canonical_url: Mapped[str] = mapped_column(Text, unique=True)
+    url: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    subtitle: Mapped[str | None] = mapped_column(Text)
+    column: Mapped[str | None] = mapped_column("article_column", Text)  # "column" is an SQL keyword
+    section: Mapped[str | None] = mapped_column(String(128))
+    source_outlet: Mapped[str | None] = mapped_column(String(128))
+    authors: Mapped[list[Any]]
+    editor: Mapped[str | None] = mapped_column(String(128))
+    published_at: Mapped[datetime | None]
+    language: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    page_urls: Mapped[list[Any]]
+    images: Mapped[list[Any]]
+    quality_flags: Mapped[list[Any]]
+    extraction: Mapped[dict[str, Any]]
+    extractor_version: Mapped[str] = mapped_column(String(32))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    first_seen_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    first_run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id"))
+    last_run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id"))
+
+    __table_args__ = (
+        Index("ix_articles_site_hash", "site_id", "content_hash"),
+        Index("ix_articles_site_published", "site_id", "published_at"),
+    )
+
+
+class ArticleUrl(Base):
+    """Every URL known to lead to an article: its canonical URL and its aliases."""
+
+    __tablename__ = "article_urls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(Text, unique=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # canonical, alias
+    first_seen_at: Mapped[datetime]
+    first_run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id"))

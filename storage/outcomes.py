@@ -1,0 +1,72 @@
+"""The closed sets of fetch outcomes and failure reasons.
+
+Every response, and every link the crawler decided not to follow, becomes a
+``fetches`` row with one outcome and, unless it succeeded, one reason from here.
+The README's table is generated from these descriptions' wording.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Outcome(StrEnum):
+    STORED = "stored"  # a new article
+    UNCHANGED = "unchanged"  # an article already archived, same content
+    CHANGED = "changed"  # an article already archived whose content changed
+    DUPLICATE = "duplicate"  # the same content under another URL: recorded as an alias
+    LIST = "list"  # a section list page, read for links
+    SKIPPED = "skipped"  # not fetched, on purpose
+    FAILED = "failed"  # fetched (or tried) and no article came of it
+
+
+class Reason(StrEnum):
+    NOT_FOUND = "not_found"
+    GONE = "gone"
+    HTTP_ERROR = "http_error"
+    SERVER_ERROR = "server_error"
+    TIMEOUT = "timeout"
+    CONNECTION_ERROR = "connection_error"
+    DNS_ERROR = "dns_error"
+    TRUNCATED = "truncated"
+    DOWNLOAD_ERROR = "download_error"
+    ROBOTS_FORBIDDEN = "robots_forbidden"
+    OFFSITE = "offsite"
+    NOT_HTML = "not_html"
+    NO_CONTENT = "no_content"
+    EXTRACTION_ERROR = "extraction_error"
+    INCOMPLETE_MULTIPAGE = "incomplete_multipage"
+    STORAGE_ERROR = "storage_error"
+
+
+REASON_DESCRIPTIONS: dict[Reason, str] = {
+    Reason.NOT_FOUND: "the server answered 404",
+    Reason.GONE: "the server answered 410",
+    Reason.HTTP_ERROR: "another 4xx answer (403, 401, 451 …)",
+    Reason.SERVER_ERROR: "a 5xx answer that persisted through every retry",
+    Reason.TIMEOUT: "no complete answer within the download timeout, after retries",
+    Reason.CONNECTION_ERROR: "connection refused, reset or lost, after retries",
+    Reason.DNS_ERROR: "the host name did not resolve",
+    Reason.TRUNCATED: "the body ended before its Content-Length (data loss), after retries",
+    Reason.DOWNLOAD_ERROR: "any other download failure (the detail column says which)",
+    Reason.ROBOTS_FORBIDDEN: "robots.txt disallows the URL; it was not fetched",
+    Reason.OFFSITE: "a link outside the profile's domains; not fetched",
+    Reason.NOT_HTML: "a link to a PDF, image, archive or other non-HTML file, or a non-HTML response",
+    Reason.NO_CONTENT: "the page held no article text (empty body, no content block)",
+    Reason.EXTRACTION_ERROR: "the extractor raised an unexpected error (the detail column has it)",
+    Reason.INCOMPLETE_MULTIPAGE: "a later page of a multi-page article failed; the article was not stored in part",
+    Reason.STORAGE_ERROR: "the database refused the article (the detail column has it)",
+}
+
+FAILURE_OUTCOMES = (Outcome.FAILED,)
+ARTICLE_OUTCOMES = (Outcome.STORED, Outcome.UNCHANGED, Outcome.CHANGED, Outcome.DUPLICATE)
+
+
+def reason_for_status(status: int) -> Reason:
+    if status == 404:
+        return Reason.NOT_FOUND
+    if status == 410:
+        return Reason.GONE
+    if status >= 500:
+        return Reason.SERVER_ERROR
+    return Reason.HTTP_ERROR

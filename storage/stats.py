@@ -1,0 +1,90 @@
+"""Counts about the archive, for `newsarchive stats` and the crawl summary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from .models import Article, ArticleUrl, CrawlRun, Fetch, Site
+
+FILLED_FIELDS = ("published_at", "source_outlet", "authors", "editor", "column", "section")
+
+
+def archive_stats(sessions: sessionmaker[Session], site: str | None = None) -> dict[str, Any]:
+    with sessions() as session:
+        where = []
+        if site:
+            site_id = session.scalar(select(Site.id).where(Site.name == site))
+            where.append(Article.site_id == (site_id or -1))
+        total = session.scalar(select(func.count()).select_from(Article).where(*where)) or 0
+        by_section = session.execute(
+            select(Article.section, func.count()).where(*where).group_by(Article.section).order_by(func.count().desc())
+        ).all()
+        by_outlet = session.execute(
+            select(Article.source_outlet, func.count())
+            .where(*where)
+            .group_by(Article.source_outlet)
+            .order_by(func.count().desc())
+            .limit(15)
+        ).all()
+        filled = {}
+        for name in FILLED_FIELDS:
+            column = getattr(Article, name)
+            if name == "authors":
+                rows = session.scalars(select(Article.authors).where(*where))
+                filled[name] = sum(1 for authors in rows if authors)
+            else:
+                filled[name] = session.scalar(select(func.count(column)).where(*where)) or 0
+        flags: dict[str, int] = {}
+        for row in session.scalars(select(Article.quality_flags).where(*where, Article.quality_flags.is_not(None))):
+            for flag in row or []:
+                flags[flag] = flags.get(flag, 0) + 1
+        aliases = session.scalar(
+            select(func.count())
+            .select_from(ArticleUrl)
+            .join(Article, Article.id == ArticleUrl.article_id)
+            .where(ArticleUrl.kind == "alias", *where)
+        )
+        return {
+            "articles": total,
+            "aliases": aliases or 0,
+            "by_section": [(s or "(none)", n) for s, n in by_section],
+            "by_outlet": [(o or "(none)", n) for o, n in by_outlet],
+            "filled": {name: (count, count / total if total else 0.0) for name, count in filled.items()},
+            "quality_flags": flags,
+        }
+
+
+def recent_runs(sessions: sessionmaker[Session], site: str | None = None, last: int = 10) -> list[dict[str, Any]]:
+    with sessions() as session:
+        query = select(CrawlRun, Site.name).join(Site, Site.id == CrawlRun.site_id).order_by(CrawlRun.id.desc()).limit(last)
+        if site:
+            query = query.where(Site.name == site)
+        return [
+            {
+                "id": run.id,
+                "site": name,
+                "started_at": run.started_at,
+                "finished_at": run.finished_at,
+                "outcome": run.outcome,
+                "base_url": run.base_url,
+                "summary": run.summary or {},
+            }
+            for run, name in session.execute(query)
+        ]
+
+
+def run_record(sessions: sessionmaker[Session], run_id: int) -> dict[str, Any]:
+    with sessions() as session:
+        run = session.get(CrawlRun, run_id)
+        return {"id": run.id, "outcome": run.outcome, "summary": run.summary or {}}
+
+
+def fetch_outcomes(sessions: sessionmaker[Session], run_id: int | None = None) -> list[tuple[str, str | None, int]]:
+    with sessions() as session:
+        query = select(Fetch.outcome, Fetch.reason, func.count()).group_by(Fetch.outcome, Fetch.reason)
+        if run_id is not None:
+            query = query.where(Fetch.run_id == run_id)
+        return [tuple(row) for row in session.execute(query.order_by(Fetch.outcome, Fetch.reason))]
