@@ -1,0 +1,127 @@
+"""A small real HTTP server for a built replica site.
+
+It serves each path with the headers the manifest gives it (including charsets
+that contradict the page), gzip when the client asks for it, and the replica's
+misbehaviours: a page that answers 500 once and then succeeds, and a page whose
+body is cut short of its Content-Length. Every request is logged, so tests can
+check what the crawler asked for.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import threading
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+
+class ReplicaServer:
+    def __init__(self, site_dir: Path, host: str = "127.0.0.1", port: int = 0):
+        self.site_dir = Path(site_dir)
+        manifest_path = self.site_dir / "_manifest.json"
+        if not manifest_path.exists():
+            raise FileNotFoundError(f"{self.site_dir} holds no built replica (no _manifest.json)")
+        self.manifest: dict[str, dict] = json.loads(manifest_path.read_text(encoding="utf-8"))
+        self.requests: list[tuple[str, str]] = []  # (method, path with query)
+        self._failed_once: set[str] = set()
+        self._lock = threading.Lock()
+        self.httpd = ThreadingHTTPServer((host, port), self._handler())
+        self.httpd.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> str:
+        self._thread = threading.Thread(target=self.httpd.serve_forever, name="replica-server", daemon=True)
+        self._thread.start()
+        return self.base_url
+
+    def serve_forever(self) -> None:
+        self.httpd.serve_forever()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def __enter__(self) -> ReplicaServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def requested_paths(self) -> list[str]:
+        with self._lock:
+            return [path for _, path in self.requests]
+
+    def _entry(self, path: str) -> dict | None:
+        if path.startswith("/_"):
+            return None  # the manifest and the ground truth are not part of the site
+        entry = self.manifest.get(path)
+        if entry is None and path.endswith("/index.shtml"):
+            entry = self.manifest.get(path[: -len("index.shtml")])
+        return entry
+
+    def _handler(self):
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            server_version = "nginx"
+            sys_version = ""
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format, *args):  # noqa: A002 - keep test output quiet
+                pass
+
+            def do_HEAD(self):
+                self._respond(head=True)
+
+            def do_GET(self):
+                self._respond(head=False)
+
+            def _send(self, status: int, body: bytes, content_type: str, head: bool, cut: float | None = None):
+                gzipped = "gzip" in (self.headers.get("Accept-Encoding") or "") and cut is None and len(body) > 512
+                payload = gzip.compress(body, mtime=0) if gzipped else body
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(payload)))
+                if gzipped:
+                    self.send_header("Content-Encoding", "gzip")
+                if cut is not None:
+                    self.send_header("Connection", "close")
+                self.end_headers()
+                if head:
+                    return
+                if cut is None:
+                    self.wfile.write(payload)
+                else:
+                    self.wfile.write(payload[: int(len(payload) * cut)])
+                    self.wfile.flush()
+                    self.close_connection = True
+
+            def _respond(self, head: bool):
+                path = urlsplit(self.path).path
+                with server._lock:
+                    server.requests.append((self.command, self.path))
+                entry = server._entry(path)
+                if entry is None:
+                    body = (server.site_dir / "404.html").read_bytes()
+                    return self._send(HTTPStatus.NOT_FOUND, body, "text/html", head)
+                behaviour = entry.get("behaviour")
+                if behaviour == "fail_once":
+                    with server._lock:
+                        first = path not in server._failed_once
+                        server._failed_once.add(path)
+                    if first:
+                        return self._send(500, b"<html><body>500 Internal Server Error</body></html>", "text/html", head)
+                body = (server.site_dir / entry["file"]).read_bytes()
+                cut = 0.6 if behaviour == "truncate" else None
+                return self._send(entry["status"], body, entry["content_type"], head, cut)
+
+        return Handler
