@@ -1,0 +1,90 @@
+"""Item pipeline: one transaction per item - the article, its URLs and its fetch rows.
+
+It opens the run when the spider opens and closes it, with its counts, when the
+spider closes; the run id is published in the crawl stats as ``newsarchive/run_id``.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from storage.db import open_archive, resolve_db_url
+from storage.outcomes import Outcome, Reason
+from storage.repository import Archive, FetchRecord
+
+logger = logging.getLogger(__name__)
+
+
+def fetch_records(item) -> list[FetchRecord]:
+    """Fetch rows of an item: one per page, or one for a request that got no response."""
+    if not item.pages:
+        return [
+            FetchRecord(kind=item.kind, url=item.url, site_url=item.site_url, fetched_at=datetime.now(timezone.utc),
+                        outcome=item.outcome or Outcome.FAILED, reason=item.reason, detail=item.detail)
+        ]
+    outcome = item.outcome or (Outcome.LIST if item.kind == "list" else None)
+    return [
+        FetchRecord(
+            kind=item.kind,
+            url=page.url,
+            site_url=page.site_url,
+            final_url=page.final_url,
+            status=page.status,
+            content_type=page.content_type,
+            size=len(page.body),
+            retries=page.retries,
+            page_number=number,
+            fetched_at=page.fetched_at,
+            outcome=outcome,
+            reason=item.reason,
+            detail=item.detail,
+        )
+        for number, page in enumerate(item.pages, start=1)
+    ]
+
+
+class StorePipeline:
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.archive: Archive | None = None
+        self.run_id: int | None = None
+        self.site_id: int | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def open_spider(self):
+        spider = self.crawler.spider
+        _engine, sessions = open_archive(resolve_db_url(self.crawler.settings.get("NEWSARCHIVE_DB_URL")))
+        self.archive = Archive(sessions)
+        profile = spider.profile
+        self.site_id = self.archive.site(profile.name, profile.origin, profile.timezone)
+        self.run_id = self.archive.start_run(self.site_id, spider.base_url)
+        self.crawler.stats.set_value("newsarchive/run_id", self.run_id)
+
+    def process_item(self, item):
+        fetches = fetch_records(item)
+        record = item.article.to_record() if item.article is not None else None
+        try:
+            outcome, _uid = self.archive.record(self.run_id, self.site_id, fetches, record)
+        except SQLAlchemyError as exc:
+            # The page is recorded as failed; nothing stored before is touched.
+            logger.error("could not store %s: %s", item.url, exc)
+            for fetch in fetches:
+                fetch.outcome, fetch.reason = Outcome.FAILED, Reason.STORAGE_ERROR
+                fetch.detail = f"{type(exc).__name__}: {exc}"[:500]
+            self.archive.record(self.run_id, self.site_id, fetches, None)
+            outcome = Outcome.FAILED
+        self.crawler.stats.inc_value(f"newsarchive/{item.kind}/{outcome or fetches[0].outcome}")
+        return item
+
+    def close_spider(self):
+        if self.archive is None or self.run_id is None:
+            return
+        reason = self.crawler.stats.get_value("finish_reason") or "finished"
+        summary = self.archive.finish_run(self.run_id, interrupted=reason != "finished")
+        logger.info("run %s finished (%s): %s", self.run_id, reason, summary)

@@ -1,0 +1,267 @@
+"""The `newsarchive` command: the user's front door. Logic lives in the modules it calls."""
+
+from __future__ import annotations
+
+import errno
+import functools
+import gzip
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from scraper.sites.profile import ProfileError
+from storage.db import DatabaseError, open_archive, resolve_db_url
+
+app = typer.Typer(
+    help="Crawl regional news sites into a deduplicated, re-processable archive.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+replica_app = typer.Typer(help="The offline replica of Qinghai News (for the demo and the tests).", no_args_is_help=True)
+app.add_typer(replica_app, name="replica")
+
+console = Console()
+err = Console(stderr=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="SQLAlchemy URL or SQLite file path [default: $NEWSARCHIVE_DB_URL, else data/archive.db]"),
+]
+DEMO_DB = Path("data/demo.db")
+DEMO_JSONL = Path("data/demo.jsonl")
+REPLICA_DIR = Path("data/replica")
+
+
+class UserError(Exception):
+    """A problem the user can fix: printed as one line, exit code 2."""
+
+
+def friendly(command):
+    """Known problems become a one-line error and exit code 2, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except (UserError, ProfileError, DatabaseError) as exc:
+            err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+
+    return wrapper
+
+
+def _parse_day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UserError(f"{option} {value!r} is not a date; use YYYY-MM-DD") from None
+
+
+def _start_server(site_dir: Path, port: int):
+    from scraper.replica.server import ReplicaServer
+
+    try:
+        return ReplicaServer(site_dir, port=port)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise UserError(f"port {port} is in use; choose another with --port (0 picks a free one)") from None
+        raise UserError(f"cannot listen on port {port}: {exc.strerror}") from None
+    except FileNotFoundError as exc:
+        raise UserError(f"{exc}; run `newsarchive replica build` first") from None
+
+
+def print_run_summary(summary: dict, title: str = "Crawl summary") -> None:
+    table = Table(title=title, show_header=False, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    table.add_row("outcome", str(summary.get("outcome", "")))
+    table.add_row("pages fetched", str(summary.get("pages_fetched", 0)))
+    table.add_row("list pages", str(summary.get("list_pages", 0)))
+    table.add_row("articles stored (new)", str(summary.get("articles_new", 0)))
+    table.add_row("articles unchanged", str(summary.get("articles_unchanged", 0)))
+    table.add_row("articles changed", str(summary.get("articles_changed", 0)))
+    table.add_row("duplicates merged", str(summary.get("duplicates", 0)))
+    for reason, count in sorted(summary.get("failures", {}).items()):
+        table.add_row(f"failed: {reason}", str(count))
+    for reason, count in sorted(summary.get("skipped", {}).items()):
+        table.add_row(f"skipped: {reason}", str(count))
+    table.add_row("bytes downloaded", f"{summary.get('bytes', 0):,}")
+    table.add_row("time taken", f"{summary.get('seconds', 0):.1f} s")
+    console.print(table)
+
+
+@app.command()
+@friendly
+def crawl(
+    site: Annotated[str, typer.Argument(help="Site profile name (a file scraper/sites/<name>.toml), e.g. qhnews")],
+    base_url: Annotated[
+        str | None, typer.Option(help="Fetch the site from this address instead of its origin (e.g. the replica)")
+    ] = None,
+    db: DbOption = None,
+    fast: Annotated[bool, typer.Option(help="Drop the profile's delays: only for a server you run yourself")] = False,
+    log_level: Annotated[str, typer.Option(help="Scrapy log level")] = "WARNING",
+) -> None:
+    """Crawl SITE into the archive and print what the run did."""
+    from scraper.crawl import run_crawl
+    from storage.stats import run_record
+
+    run_id = run_crawl(site, db=db, base_url=base_url, fast=fast, log_level=log_level)
+    _engine, sessions = open_archive(db)
+    run = run_record(sessions, run_id)
+    print_run_summary(run["summary"], title=f"Run {run_id} of {site}")
+
+
+@app.command()
+@friendly
+def export(
+    format: Annotated[str, typer.Option("--format", help="Output format (jsonl)")] = "jsonl",  # noqa: A002
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write (.jsonl or .jsonl.gz); default stdout")] = None,
+    site: Annotated[str | None, typer.Option(help="Only this site")] = None,
+    section: Annotated[str | None, typer.Option(help="Only this section, e.g. 党建")] = None,
+    since: Annotated[str | None, typer.Option(help="Published on or after this day (YYYY-MM-DD, site time)")] = None,
+    until: Annotated[str | None, typer.Option(help="Published on or before this day (YYYY-MM-DD, site time)")] = None,
+    db: DbOption = None,
+) -> None:
+    """Export articles, one JSON object per line, streaming."""
+    from storage.export import ArticleFilter, iter_records, write_jsonl
+
+    if format != "jsonl":
+        raise UserError(f"unknown format {format!r}; supported: jsonl")
+    where = ArticleFilter(site=site, section=section, since=_parse_day(since, "--since"), until=_parse_day(until, "--until"))
+    _engine, sessions = open_archive(db)
+    records = iter_records(sessions, where)
+    if output is None:
+        count = write_jsonl(records, sys.stdout)
+    else:
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            opener = gzip.open if output.suffix == ".gz" else open
+            with opener(output, "wt", encoding="utf-8") as out:
+                count = write_jsonl(records, out)
+        except OSError as exc:
+            raise UserError(f"cannot write {output}: {exc.strerror}") from None
+        err.print(f"{count} articles written to {output}")
+
+
+@app.command()
+@friendly
+def stats(
+    site: Annotated[str | None, typer.Option(help="Only this site")] = None,
+    runs: Annotated[int, typer.Option(help="How many recent runs to list")] = 5,
+    db: DbOption = None,
+) -> None:
+    """What the archive holds: articles by section and outlet, field fill rates, recent runs."""
+    from storage.stats import archive_stats, recent_runs
+
+    _engine, sessions = open_archive(db)
+    facts = archive_stats(sessions, site)
+    console.print(f"[bold]{facts['articles']}[/] articles, {facts['aliases']} alias URLs ({resolve_db_url(db)})")
+    for title, rows in (("section", facts["by_section"]), ("source outlet", facts["by_outlet"])):
+        table = Table(title=f"Articles by {title}", title_justify="left")
+        table.add_column(title)
+        table.add_column("articles", justify="right")
+        for name, count in rows:
+            table.add_row(name, str(count))
+        console.print(table)
+    fill = Table(title="Field fill rates", title_justify="left")
+    fill.add_column("field")
+    fill.add_column("articles", justify="right")
+    fill.add_column("share", justify="right")
+    for name, (count, share) in facts["filled"].items():
+        fill.add_row(name, str(count), f"{share:.1%}")
+    for flag, count in sorted(facts["quality_flags"].items()):
+        fill.add_row(f"flag: {flag}", str(count), f"{count / max(1, facts['articles']):.1%}")
+    console.print(fill)
+    table = Table(title="Recent runs", title_justify="left")
+    for column in ("run", "site", "started (UTC)", "outcome", "pages", "new", "dupes", "failed"):
+        table.add_column(column)
+    for run in recent_runs(sessions, site, runs):
+        s = run["summary"]
+        table.add_row(
+            str(run["id"]), run["site"], f"{run['started_at']:%Y-%m-%d %H:%M}", run["outcome"],
+            str(s.get("pages_fetched", "")), str(s.get("articles_new", "")), str(s.get("duplicates", "")),
+            str(sum(s.get("failures", {}).values())) if s else "",
+        )
+    console.print(table)
+
+
+@replica_app.command("build")
+@friendly
+def replica_build(
+    output: Annotated[Path, typer.Option("-o", "--output", help="Folder to write the site into (replaced)")] = REPLICA_DIR,
+) -> None:
+    """Write the replica site (pages, server manifest, ground truth) into a folder."""
+    from scraper.replica.generate import build_site
+
+    truth = build_site(output)
+    console.print(f"{len(truth['articles'])} article URLs ({truth['stories']} stories) written to {output}")
+
+
+@replica_app.command("serve")
+@friendly
+def replica_serve(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 picks a free one)")] = 8000,
+    site_dir: Annotated[Path, typer.Option(help="A built replica (built afresh when it is the default folder)")] = REPLICA_DIR,
+) -> None:
+    """Serve the replica on 127.0.0.1 until interrupted."""
+    from scraper.replica.generate import build_site
+
+    if site_dir == REPLICA_DIR:
+        build_site(site_dir)
+    server = _start_server(site_dir, port)
+    console.print(f"replica of Qinghai News at {server.base_url}/ (Ctrl-C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.httpd.server_close()
+
+
+@app.command()
+@friendly
+def demo(
+    port: Annotated[int, typer.Option(help="Port for the replica (0 picks a free one)")] = 0,
+) -> None:
+    """Serve the offline replica, crawl it with the real spider into data/demo.db, export data/demo.jsonl."""
+    from scraper.crawl import run_crawl
+    from scraper.replica.generate import build_site
+    from storage.export import iter_records, write_jsonl
+    from storage.stats import run_record
+
+    build_site(REPLICA_DIR)
+    for stale in (DEMO_DB, DEMO_DB.with_name(DEMO_DB.name + "-wal"), DEMO_DB.with_name(DEMO_DB.name + "-shm")):
+        stale.unlink(missing_ok=True)
+    server = _start_server(REPLICA_DIR, port)
+    server.start()
+    console.print(f"replica serving at {server.base_url}/; crawling it into {DEMO_DB} …")
+    started = time.monotonic()
+    try:
+        run_id = run_crawl("qhnews", db=str(DEMO_DB), base_url=server.base_url, fast=True)
+    finally:
+        server.stop()
+    _engine, sessions = open_archive(str(DEMO_DB))
+    with DEMO_JSONL.open("w", encoding="utf-8") as out:
+        count = write_jsonl(iter_records(sessions), out)
+    summary = run_record(sessions, run_id)["summary"]
+    summary["seconds"] = time.monotonic() - started
+    print_run_summary(summary, title="Demo crawl of the Qinghai News replica")
+    console.print(f"{count} articles exported to {DEMO_JSONL}; try: newsarchive stats --db {DEMO_DB}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

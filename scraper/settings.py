@@ -1,0 +1,29 @@
+"""Scrapy settings of the project. A site's politeness comes from its profile
+(applied by its spider); ``NEWSARCHIVE_*`` settings may also come from the environment."""
+
+import os
+
+BOT_NAME = "newsarchive"
+SPIDER_MODULES: list[str] = []  # spiders come from site profiles, through the loader
+SPIDER_LOADER_CLASS = "scraper.spiders.loader.ProfileSpiderLoader"
+
+ITEM_PIPELINES = {
+    "pipelines.extract.ExtractPipeline": 200,
+    "pipelines.store.StorePipeline": 400,
+}
+
+# Every response reaches the spider, whatever its status, so a 404 is recorded
+# with its reason instead of vanishing in a middleware. 5xx are retried first.
+HTTPERROR_ALLOW_ALL = True
+RETRY_ENABLED = True
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_FAIL_ON_DATALOSS = True  # a cut-short body is retried, then recorded as truncated
+ROBOTSTXT_OBEY = True
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+REDIRECT_ENABLED = True
+LOG_LEVEL = os.environ.get("NEWSARCHIVE_LOG_LEVEL", "INFO")
+
+NEWSARCHIVE_DB_URL = os.environ.get("NEWSARCHIVE_DB_URL")  # None: sqlite:///data/archive.db
+NEWSARCHIVE_BASE_URL = os.environ.get("NEWSARCHIVE_BASE_URL")  # fetch the profile's site from here

@@ -1,0 +1,218 @@
+"""Site profiles: one TOML file per site, read and checked once.
+
+A profile holds everything specific to one site (addresses, URL patterns,
+politeness, time zone, page templates); the spider and the extractor are generic.
+Every problem in a profile is reported as one ``ProfileError`` line that names
+the file, the key and the fix.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import warnings
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from cssselect import GenericTranslator, SelectorError
+
+from pipelines.extraction.types import SiteRules, Template
+
+PROFILE_DIR = Path(__file__).parent
+
+
+class ProfileError(ValueError):
+    """A profile that cannot be used; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class Politeness:
+    obey_robots: bool = True
+    user_agent: str = "newsarchive/0.1"
+    concurrent_requests_per_domain: int = 2
+    download_delay: float = 1.0
+    autothrottle: bool = True
+    autothrottle_target_concurrency: float = 1.0
+    retry_times: int = 2
+
+
+@dataclass(frozen=True)
+class Discovery:
+    start_urls: tuple[str, ...]
+    article_pattern: re.Pattern[str]
+    article_page_pattern: re.Pattern[str]
+    list_pattern: re.Pattern[str]
+    max_list_pages: int = 200
+
+
+@dataclass(frozen=True)
+class SiteProfile:
+    name: str
+    path: Path
+    domains: tuple[str, ...]
+    rules: SiteRules
+    discovery: Discovery
+    politeness: Politeness = field(default_factory=Politeness)
+
+    @property
+    def origin(self) -> str:
+        return self.rules.origin
+
+    @property
+    def timezone(self) -> str:
+        return self.rules.timezone
+
+
+def available_profiles(directory: Path = PROFILE_DIR) -> list[str]:
+    return sorted(p.stem for p in directory.glob("*.toml"))
+
+
+def load_profile(name: str, directory: Path = PROFILE_DIR) -> SiteProfile:
+    """The profile called ``name`` (a file ``<name>.toml``), or a path to a TOML file."""
+    path = Path(name)
+    if path.suffix != ".toml":
+        path = directory / f"{name}.toml"
+        if not path.exists():
+            known = ", ".join(available_profiles(directory)) or "none"
+            raise ProfileError(f"unknown site {name!r}: no profile {path.name} (known sites: {known})")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ProfileError(f"profile file {path} does not exist") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ProfileError(f"profile {path} is not valid TOML: {exc}") from None
+    return parse_profile(raw, path)
+
+
+class _Reader:
+    """Typed access to one table of the TOML document, with errors that name the key."""
+
+    def __init__(self, path: Path, table: str, data: object):
+        self.path, self.table = path, table
+        if not isinstance(data, dict):
+            raise ProfileError(f"{path.name}: [{table}] is missing; add the table")
+        self.data = data
+
+    def fail(self, key: str, problem: str) -> ProfileError:
+        return ProfileError(f"{self.path.name}: [{self.table}] {key} {problem}")
+
+    def get(self, key: str, kind: type | tuple[type, ...], default: object = ...):
+        if key not in self.data:
+            if default is ...:
+                raise self.fail(key, "is required")
+            return default
+        value = self.data[key]
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+            raise self.fail(key, f"must be a {names}, not {type(value).__name__}")
+        return value
+
+    def strings(self, key: str, default: object = ...) -> tuple[str, ...]:
+        value = self.get(key, list, default)
+        if not all(isinstance(item, str) for item in value):
+            raise self.fail(key, "must be a list of strings")
+        return tuple(value)
+
+    def regex(self, key: str, default: object = ...) -> re.Pattern[str]:
+        value = self.get(key, str, default)
+        try:
+            with warnings.catch_warnings():  # a FutureWarning is not the user's problem to read
+                warnings.simplefilter("ignore")
+                return re.compile(value)
+        except re.error as exc:
+            raise self.fail(key, f"is not a valid regular expression ({exc})") from None
+
+
+def _url(reader: _Reader, key: str, value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise reader.fail(key, f"must hold absolute http(s) URLs, not {value!r}")
+    return value
+
+
+def _templates(path: Path, raw: object) -> tuple[Template, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise ProfileError(f"{path.name}: templates must be an array of tables ([[templates]])")
+    names = {f.name for f in fields(Template)}
+    templates = []
+    for index, table in enumerate(raw):
+        reader = _Reader(path, f"templates #{index + 1}", table)
+        unknown = set(table) - names
+        if unknown:
+            raise reader.fail(", ".join(sorted(unknown)), f"unknown; allowed keys: {', '.join(sorted(names))}")
+        values = {key: reader.get(key, str) for key in table}
+        for key, value in values.items():
+            if key not in ("name", "url_pattern"):
+                try:
+                    GenericTranslator().css_to_xpath(value)
+                except SelectorError as exc:
+                    raise reader.fail(key, f"is not a valid CSS selector ({exc})") from None
+        for key in ("name", "signature", "title", "body"):
+            if key not in values:
+                raise reader.fail(key, "is required")
+        templates.append(Template(**values))
+    return tuple(templates)
+
+
+def parse_profile(raw: dict, path: Path) -> SiteProfile:
+    site = _Reader(path, "site", raw.get("site"))
+    name = site.get("name", str)
+    origin = _url(site, "origin", site.get("origin", str)).rstrip("/")
+    timezone = site.get("timezone", str, "Asia/Shanghai")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise site.fail("timezone", f"{timezone!r} is not an IANA time zone (e.g. Asia/Shanghai)") from None
+    domains = site.strings("domains", (urlsplit(origin).hostname,))
+
+    discovery_reader = _Reader(path, "discovery", raw.get("discovery"))
+    start_urls = tuple(_url(discovery_reader, "start_urls", u) for u in discovery_reader.strings("start_urls"))
+    if not start_urls:
+        raise discovery_reader.fail("start_urls", "must list at least one section page")
+    discovery = Discovery(
+        start_urls=start_urls,
+        article_pattern=discovery_reader.regex("article_pattern"),
+        article_page_pattern=discovery_reader.regex("article_page_pattern", r"^(?!)"),
+        list_pattern=discovery_reader.regex("list_pattern"),
+        max_list_pages=discovery_reader.get("max_list_pages", int, 200),
+    )
+    if "base" not in discovery.article_page_pattern.groupindex and discovery.article_page_pattern.pattern != r"^(?!)":
+        raise discovery_reader.fail("article_page_pattern", "needs a named group (?P<base>…) for the article's first page")
+
+    politeness_reader = _Reader(path, "politeness", raw.get("politeness", {}))
+    defaults = Politeness()
+    politeness = Politeness(
+        **{
+            f.name: politeness_reader.get(f.name, type(getattr(defaults, f.name)), getattr(defaults, f.name))
+            for f in fields(Politeness)
+        }
+    )
+
+    sections_raw = raw.get("sections", {})
+    if not isinstance(sections_raw, dict) or not all(isinstance(v, str) for v in sections_raw.values()):
+        raise ProfileError(f"{path.name}: [sections] must map URL path prefixes to section names")
+    extraction = _Reader(path, "extraction", raw.get("extraction", {}))
+    rules = SiteRules(
+        site=name,
+        outlet=site.get("outlet", str),
+        origin=origin,
+        timezone=timezone,
+        language=site.get("language", str, "zh"),
+        self_outlet_aliases=site.strings("self_outlet_aliases", ("本网", "本站")),
+        site_names=site.strings("site_names", ()),
+        sections=tuple(sorted(sections_raw.items(), key=lambda kv: -len(kv[0]))),
+        templates=_templates(path, raw.get("templates")),
+        boilerplate_markers=extraction.strings("boilerplate_markers", ()),
+        remove_selectors=extraction.strings("remove", ()),
+        tracking_params=discovery_reader.strings("tracking_params", ()),
+        default_charset=site.get("default_charset", str, None),
+    )
+    return SiteProfile(
+        name=name, path=path, domains=domains, rules=rules, discovery=discovery, politeness=politeness
+    )

@@ -1,0 +1,198 @@
+"""One generic spider, driven by a site profile: section lists -> pagination -> articles.
+
+It finds and fetches pages politely and hands over raw responses; it parses no
+article text and touches no database. Links it decides not to follow (off-site,
+non-HTML files) and requests that fail are handed over too, so every crawl
+decision ends up recorded.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timezone
+from urllib.parse import urljoin, urlsplit
+
+import scrapy
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from pipelines.extraction.urls import canonicalize, rebase
+from scraper.items import FetchedPage, PageItem
+from scraper.sites.profile import SiteProfile
+from storage.outcomes import Outcome, Reason
+
+from .failures import reason_for_failure
+
+# Links to files that are not web pages: never fetched, recorded as not_html.
+_BINARY = re.compile(
+    r"\.(pdf|docx?|xlsx?|pptx?|zip|rar|7z|gz|tar|jpe?g|png|gif|webp|bmp|mp3|mp4|avi|flv|wmv|mov|apk|exe|wps|txt)$",
+    re.IGNORECASE,
+)
+_LIST_PRIORITY, _ARTICLE_PRIORITY, _CONTINUATION_PRIORITY = 0, 10, 20
+
+
+class NewsSpider(scrapy.Spider):
+    """Subclassed once per site profile by the spider loader (``name`` = the site's name)."""
+
+    name = "news"
+    profile: SiteProfile
+
+    def __init__(self, *args, base_url: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.base_url = base_url.rstrip("/") if base_url else None
+        self.fetch_origin = self.base_url or self.profile.origin
+        fetch_host = urlsplit(self.fetch_origin).hostname or ""
+        self.allowed_domains = [fetch_host]
+        self._fetch_netloc = urlsplit(self.fetch_origin).netloc.lower()
+        self._site_hosts = {d.lower() for d in self.profile.domains}
+        self._reported_links: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        kwargs.setdefault("base_url", crawler.settings.get("NEWSARCHIVE_BASE_URL") or None)
+        return super().from_crawler(crawler, *args, **kwargs)
+
+    @classmethod
+    def update_settings(cls, settings) -> None:
+        super().update_settings(settings)
+        polite = cls.profile.politeness
+        for key, value in {
+            "ROBOTSTXT_OBEY": polite.obey_robots,
+            "USER_AGENT": polite.user_agent,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": polite.concurrent_requests_per_domain,
+            "DOWNLOAD_DELAY": polite.download_delay,
+            "AUTOTHROTTLE_ENABLED": polite.autothrottle,
+            "AUTOTHROTTLE_TARGET_CONCURRENCY": polite.autothrottle_target_concurrency,
+            "RETRY_TIMES": polite.retry_times,
+        }.items():
+            settings.set(key, value, priority="spider")
+
+    # -- addresses -----------------------------------------------------------------------------
+
+    def site_url(self, fetched_url: str) -> str:
+        """Where a fetched page lives on the real site (identity unless crawling a replica)."""
+        if not self.base_url:
+            return fetched_url
+        return rebase(fetched_url, self.base_url, self.profile.origin)
+
+    def fetch_url(self, url: str) -> str | None:
+        """The URL to request for a link, or None when it is off-site."""
+        parts = urlsplit(url)
+        netloc = parts.netloc.lower()
+        if netloc == self._fetch_netloc:
+            return url
+        if parts.hostname and parts.hostname.lower() in self._site_hosts:
+            return rebase(url, f"{parts.scheme}://{parts.netloc}", self.fetch_origin)
+        return None
+
+    # -- requests ------------------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for url in self.profile.discovery.start_urls:
+            target = self.fetch_url(url)
+            yield scrapy.Request(target, callback=self.parse_list, errback=self.on_error,
+                                 meta={"kind": "list", "list_page": 1}, priority=_LIST_PRIORITY)
+
+    def _page(self, response: Response) -> FetchedPage:
+        redirects = response.meta.get("redirect_urls") or []
+        return FetchedPage(
+            url=redirects[0] if redirects else response.url,
+            final_url=response.url,
+            site_url=self.site_url(response.url),
+            status=response.status,
+            headers={k.decode("latin-1").lower(): v[0].decode("latin-1") for k, v in response.headers.items() if v},
+            body=response.body,
+            fetched_at=datetime.now(timezone.utc),
+            retries=response.meta.get("retry_times", 0),
+        )
+
+    def _links(self, response: Response) -> Iterator[str]:
+        base = response.css("base::attr(href)").get() or response.url
+        for href in response.css("a::attr(href)").getall():
+            href = href.strip()
+            if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
+                continue
+            absolute = urljoin(base, href)
+            if urlsplit(absolute).scheme in ("http", "https"):
+                yield canonicalize(absolute, self.profile.rules.tracking_params)
+
+    def _skipped(self, url: str, reason: Reason) -> Iterator[PageItem]:
+        if url in self._reported_links:
+            return
+        self._reported_links.add(url)
+        yield PageItem(site=self.name, kind="link", url=url, site_url=self.site_url(url),
+                       outcome=Outcome.SKIPPED, reason=reason)
+
+    def _follow(self, response: Response, from_list: bool) -> Iterator[scrapy.Request | PageItem]:
+        discovery = self.profile.discovery
+        here = urlsplit(response.url).path
+        for link in self._links(response):
+            target = self.fetch_url(link)
+            if target is None:
+                yield from self._skipped(link, Reason.OFFSITE)
+                continue
+            path = urlsplit(target).path
+            if _BINARY.search(path):
+                yield from self._skipped(target, Reason.NOT_HTML)
+            elif discovery.article_page_pattern.match(path):
+                continue  # a later page of an article: reached through its first page
+            elif discovery.article_pattern.match(path):
+                yield scrapy.Request(target, callback=self.parse_article, errback=self.on_error,
+                                     meta={"kind": "article"}, priority=_ARTICLE_PRIORITY)
+            elif from_list and discovery.list_pattern.match(path) and self._same_list(here, path):
+                number = response.meta.get("list_page", 1) + 1
+                if number <= discovery.max_list_pages:
+                    yield scrapy.Request(target, callback=self.parse_list, errback=self.on_error,
+                                         meta={"kind": "list", "list_page": number}, priority=_LIST_PRIORITY)
+
+    @staticmethod
+    def _same_list(here: str, path: str) -> bool:
+        """Pagination stays within the section list it started from (same folder)."""
+        return here[: here.rfind("/") + 1] == path[: path.rfind("/") + 1]
+
+    # -- callbacks -----------------------------------------------------------------------------
+
+    def parse_list(self, response: Response) -> Iterator[scrapy.Request | PageItem]:
+        page = self._page(response)
+        yield PageItem(site=self.name, kind="list", url=page.url, site_url=page.site_url, pages=[page])
+        if response.status == 200 and hasattr(response, "text"):
+            yield from self._follow(response, from_list=True)
+
+    def parse_article(self, response: Response) -> Iterator[scrapy.Request | PageItem]:
+        pages = [*response.meta.get("pages", []), self._page(response)]
+        first = pages[0]
+        if response.status == 200 and hasattr(response, "text"):
+            following = self._next_page(response, len(pages) + 1)
+            if following:
+                yield scrapy.Request(following, callback=self.parse_article, errback=self.on_error,
+                                     meta={"kind": "article", "pages": pages}, priority=_CONTINUATION_PRIORITY)
+                return
+            yield from self._follow(response, from_list=False)
+        yield PageItem(site=self.name, kind="article", url=first.url, site_url=first.site_url, pages=pages)
+
+    def _next_page(self, response: Response, number: int) -> str | None:
+        """Page ``number`` of this article (…/123_2.shtml), when the page links to it."""
+        pattern = self.profile.discovery.article_page_pattern
+        first = response.meta.get("pages", [None])[0]
+        base_path = urlsplit(first.final_url if first else response.url).path.rsplit(".", 1)[0]
+        for link in self._links(response):
+            target = self.fetch_url(link)
+            match = pattern.match(urlsplit(target).path) if target else None
+            if match and match.group("base") == base_path and int(match.group("page")) == number:
+                return target
+        return None
+
+    def on_error(self, failure: Failure) -> Iterator[PageItem]:
+        request = failure.request
+        outcome, reason, detail = reason_for_failure(failure)
+        pages = request.meta.get("pages", [])
+        kind = request.meta.get("kind", "article")
+        if pages:  # a later page of an article failed: the whole article did
+            first = pages[0]
+            yield PageItem(site=self.name, kind=kind, url=first.url, site_url=first.site_url, pages=pages,
+                           outcome=Outcome.FAILED, reason=Reason.INCOMPLETE_MULTIPAGE,
+                           detail=f"{request.url}: {reason} {detail}".strip())
+            return
+        yield PageItem(site=self.name, kind=kind, url=request.url, site_url=self.site_url(request.url),
+                       outcome=outcome, reason=reason, detail=detail)
