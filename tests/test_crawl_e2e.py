@@ -1,0 +1,151 @@
+"""The real spider crawls the replica over real HTTP into a real SQLite file, twice."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import jsonschema
+import pytest
+from sqlalchemy import func, select
+
+from scraper.replica.server import ReplicaServer
+from storage.db import open_archive
+from storage.export import SCHEMA_PATH
+from storage.models import Article, ArticleUrl, CrawlRun, Fetch
+from tests.conftest import REPO, run_cli
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def crawled(replica, tmp_path_factory):
+    """Two crawls of the same replica into one archive: (db path, server log, outputs)."""
+    site_dir, truth = replica
+    db = tmp_path_factory.mktemp("crawl") / "archive.db"
+    with ReplicaServer(site_dir) as server:
+        first = run_cli("crawl", "qhnews", "--base-url", server.base_url, "--db", str(db), "--fast")
+        assert first.returncode == 0, first.stderr
+        requested = server.requested_paths()
+        second = run_cli("crawl", "qhnews", "--base-url", server.base_url, "--db", str(db), "--fast")
+        assert second.returncode == 0, second.stderr
+    _engine, sessions = open_archive(str(db))
+    return db, sessions, requested, first, second
+
+
+def _stories(truth, outcome="stored"):
+    return {a["story"] for a in truth["articles"] if a["outcome"] == outcome}
+
+
+def test_every_replica_article_is_stored_exactly_once(replica, crawled):
+    _site, truth = replica
+    _db, sessions, *_ = crawled
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Article)) == len(_stories(truth))
+        for entry in truth["articles"]:
+            if entry["outcome"] != "stored":
+                continue
+            hits = session.scalars(select(ArticleUrl.article_id).where(ArticleUrl.url == entry["url"])).all()
+            assert len(hits) == 1, entry["url"]
+            article = session.get(Article, hits[0])
+            assert article.title == entry["expected"]["title"]
+            assert article.text.split("\n\n") == entry["expected"]["paragraphs"] or "mojibake" in entry["traits"]
+
+
+def test_the_same_story_in_two_sections_is_one_article_with_an_alias(replica, crawled):
+    _site, truth = replica
+    _db, sessions, *_ = crawled
+    pair = [a["url"] for a in truth["articles"] if "two_sections" in a["traits"]]
+    assert len(pair) == 2
+    with sessions() as session:
+        rows = session.execute(select(ArticleUrl.article_id, ArticleUrl.kind).where(ArticleUrl.url.in_(pair))).all()
+        assert len({article_id for article_id, _ in rows}) == 1
+        assert sorted(kind for _, kind in rows) == ["alias", "canonical"]
+
+
+def test_every_bad_page_is_a_fetch_row_with_its_reason(replica, crawled):
+    _site, truth = replica
+    _db, sessions, *_ = crawled
+    with sessions() as session:
+        first_run = session.scalar(select(func.min(CrawlRun.id)))
+
+        def rows(url):
+            return session.execute(
+                select(Fetch.outcome, Fetch.reason).where(Fetch.site_url == url, Fetch.run_id == first_run)
+            ).all()
+
+        for trap in truth["traps"]:
+            url = trap["href"] if trap["href"].startswith("http") else truth["origin"] + trap["href"]
+            assert rows(url) == [(trap["outcome"], trap["reason"])], url
+        truncated = next(a for a in truth["articles"] if "truncated" in a["traits"])
+        assert rows(truncated["url"]) == [("failed", "truncated")]
+        retried = next(a for a in truth["articles"] if "retry_500" in a["traits"])
+        retries = session.scalar(select(Fetch.retries).where(Fetch.site_url == retried["url"], Fetch.run_id == first_run))
+        assert retries >= 1 and rows(retried["url"]) == [("stored", None)]
+        multipage = next(a for a in truth["articles"] if "multipage" in a["traits"])
+        pages = session.execute(
+            select(Fetch.page_number, Fetch.site_url).where(Fetch.article_id.is_not(None), Fetch.run_id == first_run,
+                                                           Fetch.site_url.in_(multipage["expected"]["page_urls"]))
+        ).all()
+        assert sorted(pages) == list(enumerate(multipage["expected"]["page_urls"], start=1))
+
+
+def test_politeness_and_canonical_requests(replica, crawled):
+    _site, truth = replica
+    _db, _sessions, requested, *_ = crawled
+    assert not any(p.startswith("/newscenter/nbgg/") for p in requested)  # robots.txt obeyed
+    assert not any(p.endswith(".pdf") for p in requested)
+    assert not any("utm_" in p or "spm=" in p or "from=" in p for p in requested)  # tracking stripped
+    assert "/robots.txt" in requested
+    article_paths = [p for p in requested if "/system/" in p]
+    asked_again = {p for p in article_paths if article_paths.count(p) > 1}
+    retried = {a["url"][len(truth["origin"]) :] for a in truth["articles"] if {"retry_500", "truncated"} & set(a["traits"])}
+    assert asked_again == retried  # only retries repeat a request: each page is fetched once
+
+
+def test_a_second_crawl_adds_nothing(crawled):
+    _db, sessions, _requested, _first, second = crawled
+    with sessions() as session:
+        runs = session.scalars(select(CrawlRun).order_by(CrawlRun.id)).all()
+        assert [r.outcome for r in runs] == ["ok", "ok"]
+        first, again = runs[0].summary, runs[1].summary
+        assert first["articles_new"] > 150
+        assert again["articles_new"] == 0 and again["duplicates"] == 0 and again["articles_changed"] == 0
+        assert again["articles_unchanged"] == first["articles_new"] + first["duplicates"]
+        new_urls = session.scalar(select(func.count()).select_from(ArticleUrl).where(ArticleUrl.first_run_id == runs[1].id))
+        assert new_urls == 0
+    assert "articles stored (new)" in second.stdout
+
+
+def test_cli_export_is_valid_jsonl(crawled, tmp_path):
+    db, *_ = crawled
+    out = tmp_path / "dump.jsonl"
+    result = run_cli("export", "--format", "jsonl", "--db", str(db), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    validator = jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text()), format_checker=jsonschema.FormatChecker())
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert len(lines) > 150
+    for line in lines:
+        assert "\\u" not in line  # UTF-8, unescaped
+        validator.validate(json.loads(line))
+    dj = run_cli("export", "--db", str(db), "--section", "党建", "--since", "2024-06-01", "--until", "2024-06-14")
+    rows = [json.loads(line) for line in dj.stdout.splitlines()]
+    assert rows and all(r["section"] == "党建" and "2024-06-01" <= r["published_at"][:10] <= "2024-06-14" for r in rows)
+
+
+def test_scrapy_crawl_works_the_scrapy_way(replica, tmp_path):
+    site_dir, truth = replica
+    db = tmp_path / "scrapy.db"
+    with ReplicaServer(site_dir) as server:
+        result = subprocess.run(
+            [sys.executable, "-m", "scrapy", "crawl", "qhnews", "-a", f"base_url={server.base_url}",
+             "-s", f"NEWSARCHIVE_DB_URL=sqlite:///{db}", "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0",
+             "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8", "-s", "LOG_LEVEL=WARNING"],
+            cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True, timeout=300,
+        )
+    assert result.returncode == 0, result.stderr
+    _engine, sessions = open_archive(str(db))
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Article)) == len(_stories(truth))

@@ -1,0 +1,160 @@
+"""The archive on a real SQLite file: dedup by URL and content, aliases, runs, exports."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timezone
+
+import jsonschema
+import pytest
+from sqlalchemy import func, select
+
+from pipelines.extraction import extract_article
+from scraper.replica.scoring import raw_pages
+from storage.db import DatabaseError, open_archive, resolve_db_url
+from storage.export import SCHEMA_PATH, ArticleFilter, iter_records
+from storage.models import Article, ArticleUrl, Fetch
+from storage.repository import Archive, FetchRecord
+from tests.services import fresh_postgres_database
+
+T0 = datetime(2024, 6, 14, 8, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def archive(request, tmp_path):
+    """The same tests on a SQLite file and on a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        url = str(tmp_path / "archive.db")
+    else:
+        databases = fresh_postgres_database()
+        url = next(databases)
+        request.addfinalizer(lambda: next(databases, None))
+    engine, sessions = open_archive(url)
+    request.addfinalizer(engine.dispose)
+    archive = Archive(sessions)
+    site_id = archive.site("qhnews", "http://www.qhnews.com", "Asia/Shanghai")
+    return archive, sessions, site_id
+
+
+@pytest.fixture(scope="module")
+def records(replica, rules):
+    site_dir, truth = replica
+    plain = [a for a in truth["articles"] if not a["traits"]][:12]
+    return [extract_article(raw_pages(site_dir, truth, entry), rules).to_record() for entry in plain]
+
+
+def _fetch(url: str) -> FetchRecord:
+    return FetchRecord(kind="article", url=url, site_url=url, final_url=url, status=200, fetched_at=T0, size=100)
+
+
+def test_store_then_find_again_by_url_and_by_content(archive, records):
+    archive, sessions, site_id = archive
+    run = archive.start_run(site_id)
+    first = records[0]
+    assert archive.record(run, site_id, [_fetch(first["url"])], first)[0] == "stored"
+    assert archive.record(run, site_id, [_fetch(first["url"])], first)[0] == "unchanged"
+    elsewhere = {**first, "url": "http://www.qhnews.com/newscenter/system/2024/06/14/99.shtml",
+                 "canonical_url": "http://www.qhnews.com/newscenter/system/2024/06/14/99.shtml", "section": "新闻中心"}
+    outcome, uid = archive.record(run, site_id, [_fetch(elsewhere["url"])], elsewhere)
+    assert outcome == "duplicate"
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Article)) == 1
+        urls = dict(session.execute(select(ArticleUrl.url, ArticleUrl.kind)).all())
+        assert urls == {first["canonical_url"]: "canonical", elsewhere["url"]: "alias"}
+        assert session.scalar(select(Article.uid)) == uid
+    # a second pass over both URLs adds nothing
+    archive.record(run, site_id, [_fetch(elsewhere["url"])], elsewhere)
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(ArticleUrl)) == 2
+
+
+def test_a_changed_article_keeps_its_id(archive, records):
+    archive, sessions, site_id = archive
+    run = archive.start_run(site_id)
+    first = records[0]
+    _outcome, uid = archive.record(run, site_id, [_fetch(first["url"])], first)
+    edited = {**first, "text": first["text"] + "\n\n（更正：文中数据已更新。）"}
+    assert archive.record(run, site_id, [_fetch(first["url"])], edited) == ("changed", uid)
+
+
+def test_naive_datetimes_are_refused(archive):
+    archive, _sessions, site_id = archive
+    run = archive.start_run(site_id)
+    naive = FetchRecord(kind="list", url="http://x/", site_url="http://x/", fetched_at=datetime(2024, 6, 14),
+                        status=200, outcome="list")
+    with pytest.raises(Exception, match="naive datetime"):
+        archive.record(run, site_id, [naive])
+
+
+def test_run_summary_counts_articles_once_and_failures_by_reason(archive, records):
+    archive, _sessions, site_id = archive
+    run = archive.start_run(site_id)
+    for record in records[:3]:
+        pages = [_fetch(record["url"]), _fetch(record["url"] + "?p=2")]
+        pages[1].page_number = 2
+        archive.record(run, site_id, pages, record)
+    archive.record(run, site_id, [FetchRecord(kind="article", url="http://x/404", site_url="http://x/404",
+                                              fetched_at=T0, status=404, outcome="failed", reason="not_found")])
+    archive.record(run, site_id, [FetchRecord(kind="link", url="http://gov.cn/", site_url="http://gov.cn/",
+                                              fetched_at=T0, outcome="skipped", reason="offsite")])
+    summary = archive.finish_run(run)
+    assert summary["articles_new"] == 3
+    assert summary["pages_fetched"] == 7
+    assert summary["failures"] == {"not_found": 1} and summary["skipped"] == {"offsite": 1}
+    assert summary["outcome"] == "ok"
+
+
+def test_export_validates_against_the_schema_and_filters_in_site_time(archive, records):
+    archive, sessions, site_id = archive
+    run = archive.start_run(site_id)
+    for record in records:
+        archive.record(run, site_id, [_fetch(record["url"])], record)
+    schema = json.loads(SCHEMA_PATH.read_text())
+    exported = list(iter_records(sessions, batch=5))  # several batches
+    assert len(exported) == len(records)
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+    for row in exported:
+        validator.validate(row)
+        assert row["published_at"].endswith("+08:00")
+    day = exported[0]["published_at"][:10]
+    same_day = [r for r in exported if r["published_at"][:10] == day]
+    only = list(iter_records(sessions, ArticleFilter(since=date.fromisoformat(day), until=date.fromisoformat(day))))
+    assert {r["article_id"] for r in only} == {r["article_id"] for r in same_day}
+    section = exported[0]["section"]
+    assert all(r["section"] == section for r in iter_records(sessions, ArticleFilter(section=section)))
+    assert list(iter_records(sessions, ArticleFilter(site="elsewhere"))) == []
+
+
+def test_schema_documents_exactly_the_exported_fields(archive, records):
+    archive, sessions, site_id = archive
+    run = archive.start_run(site_id)
+    archive.record(run, site_id, [_fetch(records[0]["url"])], records[0])
+    schema = json.loads(SCHEMA_PATH.read_text())
+    row = next(iter_records(sessions))
+    assert set(row) == set(schema["properties"]) == set(schema["required"])
+
+
+def test_db_argument_takes_paths_and_urls_and_reports_unusable_ones(tmp_path, monkeypatch):
+    monkeypatch.delenv("NEWSARCHIVE_DB_URL", raising=False)
+    assert resolve_db_url(None) == "sqlite:///data/archive.db"
+    assert resolve_db_url(str(tmp_path / "a.db")) == f"sqlite:///{tmp_path / 'a.db'}"
+    monkeypatch.setenv("NEWSARCHIVE_DB_URL", "sqlite:////tmp/x.db")
+    assert resolve_db_url(None) == "sqlite:////tmp/x.db"
+    not_a_folder = tmp_path / "file.txt"
+    not_a_folder.write_text("x")
+    with pytest.raises(DatabaseError, match="is a file, not a folder"):
+        open_archive(str(not_a_folder / "a.db"))
+    with pytest.raises(DatabaseError, match="no database driver"):
+        open_archive("nonsense://")
+
+
+def test_a_failing_store_leaves_earlier_articles_intact(archive, records):
+    archive, sessions, site_id = archive
+    run = archive.start_run(site_id)
+    archive.record(run, site_id, [_fetch(records[0]["url"])], records[0])
+    broken = {**records[1], "title": None}  # NOT NULL violation inside the transaction
+    with pytest.raises(Exception):
+        archive.record(run, site_id, [_fetch(records[1]["url"])], broken)
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Article)) == 1
+        assert session.scalar(select(func.count()).select_from(Fetch)) == 1  # the failed one rolled back whole
