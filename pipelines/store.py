@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from sqlalchemy.exc import SQLAlchemyError
 
 from storage.db import open_archive, resolve_db_url
-from storage.outcomes import Outcome, Reason
+from storage.outcomes import Outcome, Reason, reason_for_status
 from storage.repository import Archive, FetchRecord
 
 logger = logging.getLogger(__name__)
@@ -25,7 +25,10 @@ def fetch_records(item) -> list[FetchRecord]:
             FetchRecord(kind=item.kind, url=item.url, site_url=item.site_url, fetched_at=datetime.now(timezone.utc),
                         outcome=item.outcome or Outcome.FAILED, reason=item.reason, detail=item.detail)
         ]
-    outcome = item.outcome or (Outcome.LIST if item.kind == "list" else None)
+    outcome, reason = item.outcome, item.reason
+    if item.kind == "list" and outcome is None:
+        status = item.pages[0].status
+        outcome, reason = (Outcome.LIST, None) if status == 200 else (Outcome.FAILED, reason_for_status(status))
     return [
         FetchRecord(
             kind=item.kind,
@@ -39,7 +42,7 @@ def fetch_records(item) -> list[FetchRecord]:
             page_number=number,
             fetched_at=page.fetched_at,
             outcome=outcome,
-            reason=item.reason,
+            reason=reason,
             detail=item.detail,
         )
         for number, page in enumerate(item.pages, start=1)

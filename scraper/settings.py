@@ -12,6 +12,11 @@ ITEM_PIPELINES = {
     "pipelines.store.StorePipeline": 400,
 }
 
+DOWNLOADER_MIDDLEWARES = {
+    # sees responses before RedirectMiddleware (600): redirects off the site are kept and recorded
+    "scraper.middlewares.OffsiteRedirectGuard": 650,
+}
+
 # Every response reaches the spider, whatever its status, so a 404 is recorded
 # with its reason instead of vanishing in a middleware. 5xx are retried first.
 HTTPERROR_ALLOW_ALL = True

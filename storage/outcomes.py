@@ -32,7 +32,10 @@ class Reason(StrEnum):
     DOWNLOAD_ERROR = "download_error"
     ROBOTS_FORBIDDEN = "robots_forbidden"
     OFFSITE = "offsite"
+    REDIRECT_OFFSITE = "redirect_offsite"
     NOT_HTML = "not_html"
+    DECODE_ERROR = "decode_error"
+    NO_TITLE = "no_title"
     NO_CONTENT = "no_content"
     EXTRACTION_ERROR = "extraction_error"
     INCOMPLETE_MULTIPAGE = "incomplete_multipage"
@@ -51,7 +54,10 @@ REASON_DESCRIPTIONS: dict[Reason, str] = {
     Reason.DOWNLOAD_ERROR: "any other download failure (the detail column says which)",
     Reason.ROBOTS_FORBIDDEN: "robots.txt disallows the URL; it was not fetched",
     Reason.OFFSITE: "a link outside the profile's domains; not fetched",
-    Reason.NOT_HTML: "a link to a PDF, image, archive or other non-HTML file, or a non-HTML response",
+    Reason.REDIRECT_OFFSITE: "the page redirected outside the profile's domains; the target was not fetched",
+    Reason.NOT_HTML: "a link to a PDF, image, archive or other non-HTML file, or a response that is not HTML",
+    Reason.DECODE_ERROR: "the bytes are not text in any declared or detected charset (over 5% undecodable)",
+    Reason.NO_TITLE: "no headline found (template, <h1>, og:title, <title>): not an article page",
     Reason.NO_CONTENT: "the page held no article text (empty body, no content block)",
     Reason.EXTRACTION_ERROR: "the extractor raised an unexpected error (the detail column has it)",
     Reason.INCOMPLETE_MULTIPAGE: "a later page of a multi-page article failed; the article was not stored in part",
@@ -63,6 +69,8 @@ ARTICLE_OUTCOMES = (Outcome.STORED, Outcome.UNCHANGED, Outcome.CHANGED, Outcome.
 
 
 def reason_for_status(status: int) -> Reason:
+    if 300 <= status < 400:  # on-site redirects are followed: one that reaches us left the site
+        return Reason.REDIRECT_OFFSITE
     if status == 404:
         return Reason.NOT_FOUND
     if status == 410:

@@ -14,7 +14,7 @@ from scraper.replica.server import ReplicaServer
 from scraper.sites.profile import load_profile
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
+SHARED = Path(os.environ.get("NEWSARCHIVE_SHARED_DIR", REPO.parent / "shared"))  # real pages, read-only
 NEWSARCHIVE = [sys.executable, "-m", "scraper.cli"]
 
 

@@ -149,3 +149,62 @@ def test_scrapy_crawl_works_the_scrapy_way(replica, tmp_path):
     _engine, sessions = open_archive(str(db))
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(Article)) == len(_stories(truth))
+
+
+def _hostile_site(folder):
+    """A site whose list links pages that break every assumption, served by the same real server."""
+    folder.mkdir()
+    pages = {
+        "1": (200, "text/html", b"\x00\x9f\x92\x96" * 4000),  # binary garbage labelled HTML
+        "2": (200, "text/html; charset=gbk", b""),  # empty body
+        "3": (200, "application/pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n"),
+        "4": (200, "text/html", "<html><body><div class=nav><a href='/'>首页</a></div></body></html>".encode("gbk")),
+        "5": (403, "text/html", b"<html><body>Forbidden</body></html>"),
+        "6": (302, "text/html", b""),  # redirects off the site
+        "7": (200, "text/html", ("<html><body>" + "<div>" * 3000 + "层层嵌套" + "</div>" * 3000 + "</body></html>").encode("gbk")),
+    }
+    links = "".join(f'<li><a href="/newscenter/system/2024/06/14/{n}.shtml">稿件{n}</a></li>' for n in pages)
+    listing = f"<html><body><ul>{links}</ul></body></html>".encode("gbk")
+    manifest = {"/newscenter/": {"file": "list.html", "content_type": "text/html", "status": 200, "behaviour": None},
+                "/robots.txt": {"file": "robots.txt", "content_type": "text/plain", "status": 200, "behaviour": None}}
+    (folder / "list.html").write_bytes(listing)
+    (folder / "robots.txt").write_bytes(b"User-agent: *\nDisallow:\n")
+    (folder / "404.html").write_bytes(b"<html><body>404</body></html>")
+    for name, (status, content_type, body) in pages.items():
+        (folder / f"{name}.bin").write_bytes(body)
+        manifest[f"/newscenter/system/2024/06/14/{name}.shtml"] = {
+            "file": f"{name}.bin", "content_type": content_type, "status": status, "behaviour": None,
+            **({"location": "http://elsewhere.example/landing"} if status == 302 else {}),
+        }
+    (folder / "_manifest.json").write_text(json.dumps(manifest))
+    return folder
+
+
+def test_hostile_pages_are_recorded_failures_and_nothing_stored_is_lost(crawled, tmp_path):
+    import sqlite3
+
+    db, sessions, *_ = crawled
+    copy = tmp_path / "copy.db"
+    with sqlite3.connect(db) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    _engine, copied = open_archive(str(copy))
+    with copied() as session:
+        before = session.scalar(select(func.count()).select_from(Article))
+    with ReplicaServer(_hostile_site(tmp_path / "hostile")) as server:
+        result = run_cli("crawl", "qhnews", "--base-url", server.base_url, "--db", str(copy), "--fast")
+    assert result.returncode == 0, result.stderr
+    with copied() as session:
+        assert session.scalar(select(func.count()).select_from(Article)) == before
+        run = session.scalar(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(1))
+        rows = dict(session.execute(
+            select(Fetch.site_url, Fetch.reason).where(Fetch.run_id == run.id, Fetch.kind == "article")
+        ).all())
+    base = "http://www.qhnews.com/newscenter/system/2024/06/14/"
+    assert rows[base + "2.shtml"] == "no_content"
+    assert rows[base + "3.shtml"] == "not_html"
+    assert rows[base + "4.shtml"] == "no_title"
+    assert rows[base + "5.shtml"] == "http_error"
+    assert rows[base + "6.shtml"] == "redirect_offsite"
+    assert rows[base + "1.shtml"] == "decode_error"
+    assert rows[base + "7.shtml"] in {"no_content", "no_title"}  # lxml gives up on 3,000 levels: refused, no crash
+    assert run.outcome == "ok" and run.summary["failures"].get("not_found") == 3  # the other start pages

@@ -39,9 +39,11 @@ from .types import (
 from .urls import canonicalize
 
 _KICKER = re.compile(r"^【([^【】]{1,40})】\s*")
-_BREADCRUMB_MARK = re.compile(r"(?:您(?:当前|现在)的?位置|当前位置|所在位置)\s*[：:]?")
+_BREADCRUMB_MARK = re.compile(r"(?:您|当前|當前|现在|現在|所在)[^：:\s]{0,4}位置\s*[：:]?")
 _CRUMB_SPLIT = re.compile(r"\s*(?:>|＞|›|»|→|/|\|)\s*")
 _FOOTER_LINES = 6
+_MAX_REPLACED_SHARE = 0.05  # beyond this the bytes are not text in any charset we tried
+_MARKUP = re.compile(r"<(?:!doctype|html|head|body|div|p|table|meta|title|span|a|br|h[1-6])\b", re.IGNORECASE)
 _GENERIC_HEADER_LINES = 12
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -68,6 +70,10 @@ def _parse(page: RawPage, rules: SiteRules) -> _Page:
     if not page.body:
         raise ExtractionFailed("no_content", "empty response body")
     text, decoding = decode_html(page.body, page.content_type, rules.default_charset)
+    if decoding.replacement_chars > _MAX_REPLACED_SHARE * len(text):
+        raise ExtractionFailed("decode_error", f"{decoding.replacement_chars} undecodable characters as {decoding.used_charset}")
+    if not _MARKUP.search(text[:65536]):
+        raise ExtractionFailed("not_html", "no HTML markup in the response")
     try:
         root = parse_html(text)
     except (ValueError, etree.ParserError) as exc:
@@ -143,19 +149,34 @@ def _title(root, title_el, meta: dict[str, str], rules: SiteRules) -> tuple[str,
     return title.strip(), None
 
 
-def _section(root, url: str, rules: SiteRules) -> str | None:
+def _without_site_name(crumb: str, noise: set[str]) -> str:
+    """"" for the site itself; "青海新闻网党建" (crumbs a mirror ran together) -> "党建"."""
+    folded = fold(crumb)
+    for name in sorted(noise, key=len, reverse=True):
+        name = fold(name)
+        if folded == name:
+            return ""
+        if folded.startswith(name) and len(folded) == len(crumb):
+            return crumb[len(name) :].strip()
+    return crumb
+
+
+def _section(root, url: str, rules: SiteRules, template: Template | None) -> str | None:
+    """The last breadcrumb that is not the site itself; else the profile's URL-prefix map."""
     noise = set(rules.site_names) | {rules.outlet, "首页", "正文", "网站首页", "返回首页"}
-    for element in root.iter():
+    given = first(root, template.breadcrumb) if template and template.breadcrumb else None
+    for element in [given] if given is not None else root.iter():
         if not isinstance(element.tag, str) or element.tag in ("html", "body"):
             continue
         own = (element.text or "") + "".join((child.tail or "") for child in element)
-        if not _BREADCRUMB_MARK.search(own):
+        if given is None and not _BREADCRUMB_MARK.search(own):
             continue
         crumbs = [element_text(a) for a in element.iter("a")]
         if not crumbs:
             after = _BREADCRUMB_MARK.split(element_text(element), maxsplit=1)[-1]
             crumbs = _CRUMB_SPLIT.split(after)
-        crumbs = [c for c in crumbs if c and c not in noise]
+        crumbs = [_without_site_name(c.strip(" >›»"), noise) for c in crumbs]
+        crumbs = [c for c in crumbs if c]
         if crumbs:
             return crumbs[-1]
         break
@@ -285,6 +306,8 @@ def extract_article(pages: Sequence[RawPage], rules: SiteRules) -> Article:
     else:
         layout = _generic_layout(root, meta, rules)
     title, column = _title(root, layout.title_el, meta, rules)
+    if not title:
+        raise ExtractionFailed("no_title", "no headline in a template, <h1>, og:title or <title>")
     if template and template.column:
         column = element_text(first(root, template.column)).strip("【】 ") or column
     elif column is None and layout.before_title:
@@ -334,7 +357,7 @@ def extract_article(pages: Sequence[RawPage], rules: SiteRules) -> Article:
         title=title,
         subtitle=subtitle,
         column=column,
-        section=_section(root, url, rules),
+        section=_section(root, url, rules, template),
         source_outlet=_outlet(found.source, rules),
         authors=found.authors,
         editor=found.editor,

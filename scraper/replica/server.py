@@ -85,7 +85,8 @@ class ReplicaServer:
             def do_GET(self):
                 self._respond(head=False)
 
-            def _send(self, status: int, body: bytes, content_type: str, head: bool, cut: float | None = None):
+            def _send(self, status: int, body: bytes, content_type: str, head: bool, cut: float | None = None,
+                      location: str | None = None):
                 gzipped = "gzip" in (self.headers.get("Accept-Encoding") or "") and cut is None and len(body) > 512
                 payload = gzip.compress(body, mtime=0) if gzipped else body
                 self.send_response(status)
@@ -93,6 +94,8 @@ class ReplicaServer:
                 self.send_header("Content-Length", str(len(payload)))
                 if gzipped:
                     self.send_header("Content-Encoding", "gzip")
+                if location:
+                    self.send_header("Location", location)
                 if cut is not None:
                     self.send_header("Connection", "close")
                 self.end_headers()
@@ -122,6 +125,6 @@ class ReplicaServer:
                         return self._send(500, b"<html><body>500 Internal Server Error</body></html>", "text/html", head)
                 body = (server.site_dir / entry["file"]).read_bytes()
                 cut = 0.6 if behaviour == "truncate" else None
-                return self._send(entry["status"], body, entry["content_type"], head, cut)
+                return self._send(entry["status"], body, entry["content_type"], head, cut, entry.get("location"))
 
         return Handler

@@ -30,6 +30,7 @@ _BINARY = re.compile(
     re.IGNORECASE,
 )
 _LIST_PRIORITY, _ARTICLE_PRIORITY, _CONTINUATION_PRIORITY = 0, 10, 20
+_REDIRECTS = (301, 302, 303, 307, 308)
 
 
 class NewsSpider(scrapy.Spider):
@@ -124,10 +125,10 @@ class NewsSpider(scrapy.Spider):
         yield PageItem(site=self.name, kind="link", url=url, site_url=self.site_url(url),
                        outcome=Outcome.SKIPPED, reason=reason)
 
-    def _follow(self, response: Response, from_list: bool) -> Iterator[scrapy.Request | PageItem]:
+    def _follow(self, response: Response, links: list[str], from_list: bool) -> Iterator[scrapy.Request | PageItem]:
         discovery = self.profile.discovery
         here = urlsplit(response.url).path
-        for link in self._links(response):
+        for link in links:
             target = self.fetch_url(link)
             if target is None:
                 yield from self._skipped(link, Reason.OFFSITE)
@@ -157,26 +158,32 @@ class NewsSpider(scrapy.Spider):
         page = self._page(response)
         yield PageItem(site=self.name, kind="list", url=page.url, site_url=page.site_url, pages=[page])
         if response.status == 200 and hasattr(response, "text"):
-            yield from self._follow(response, from_list=True)
+            yield from self._follow(response, list(self._links(response)), from_list=True)
 
     def parse_article(self, response: Response) -> Iterator[scrapy.Request | PageItem]:
         pages = [*response.meta.get("pages", []), self._page(response)]
         first = pages[0]
+        if response.status in _REDIRECTS:  # only redirects off the site get here (see OffsiteRedirectGuard)
+            target = urljoin(response.url, response.headers.get(b"Location", b"").decode("latin-1"))
+            yield PageItem(site=self.name, kind="article", url=first.url, site_url=first.site_url, pages=pages,
+                           outcome=Outcome.FAILED, reason=Reason.REDIRECT_OFFSITE, detail=f"redirected to {target}")
+            return
         if response.status == 200 and hasattr(response, "text"):
-            following = self._next_page(response, len(pages) + 1)
+            links = list(self._links(response))
+            following = self._next_page(response, links, len(pages) + 1)
             if following:
                 yield scrapy.Request(following, callback=self.parse_article, errback=self.on_error,
                                      meta={"kind": "article", "pages": pages}, priority=_CONTINUATION_PRIORITY)
                 return
-            yield from self._follow(response, from_list=False)
+            yield from self._follow(response, links, from_list=False)
         yield PageItem(site=self.name, kind="article", url=first.url, site_url=first.site_url, pages=pages)
 
-    def _next_page(self, response: Response, number: int) -> str | None:
+    def _next_page(self, response: Response, links: list[str], number: int) -> str | None:
         """Page ``number`` of this article (…/123_2.shtml), when the page links to it."""
         pattern = self.profile.discovery.article_page_pattern
         first = response.meta.get("pages", [None])[0]
         base_path = urlsplit(first.final_url if first else response.url).path.rsplit(".", 1)[0]
-        for link in self._links(response):
+        for link in links:
             target = self.fetch_url(link)
             match = pattern.match(urlsplit(target).path) if target else None
             if match and match.group("base") == base_path and int(match.group("page")) == number:
@@ -194,5 +201,9 @@ class NewsSpider(scrapy.Spider):
                            outcome=Outcome.FAILED, reason=Reason.INCOMPLETE_MULTIPAGE,
                            detail=f"{request.url}: {reason} {detail}".strip())
             return
-        yield PageItem(site=self.name, kind=kind, url=request.url, site_url=self.site_url(request.url),
+        redirects = request.meta.get("redirect_urls") or []
+        url = redirects[0] if redirects else request.url  # a redirect's failure belongs to the link followed
+        if redirects:
+            detail = f"redirected to {request.url}; {detail}".strip("; ")
+        yield PageItem(site=self.name, kind=kind, url=url, site_url=self.site_url(url),
                        outcome=outcome, reason=reason, detail=detail)

@@ -1,0 +1,32 @@
+"""Downloader middleware of the project."""
+
+from __future__ import annotations
+
+from urllib.parse import urljoin
+
+_REDIRECTS = (301, 302, 303, 307, 308)
+
+
+class OffsiteRedirectGuard:
+    """Keep a redirect that leaves the site as a response, so it is recorded.
+
+    Scrapy drops a redirect to another host silently (the offsite filter never
+    calls the errback). Placed before RedirectMiddleware on the way back, this
+    marks such a response ``dont_redirect``: the spider then sees the 3xx and
+    records the page as redirected off-site, with the target, unfetched.
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_response(self, request, response):
+        if response.status in _REDIRECTS and b"Location" in response.headers:
+            target = urljoin(request.url, response.headers[b"Location"].decode("latin-1"))
+            spider = self.crawler.spider
+            if hasattr(spider, "fetch_url") and spider.fetch_url(target) is None:
+                request.meta["dont_redirect"] = True
+        return response
