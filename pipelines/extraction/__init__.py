@@ -1,6 +1,7 @@
 """Pure extraction: bytes + URL + site rules -> Article. No scrapy, no files, no database."""
 
-from .extract import extract_article, select_template
+from .extract import extract_article
+from .layout import select_template
 from .types import (
     EXTRACTOR_VERSION,
     Article,

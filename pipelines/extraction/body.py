@@ -30,7 +30,8 @@ _CREDIT = re.compile(
     r"([\u4e00-\u9fff·]{2,5}(?:[\s、，,]+[\u4e00-\u9fff·]{2,5})*)\s*摄影?\s*[）)]?\s*$"
 )
 _SUBTITLE = re.compile(r"^[—－\-]{2}\s*\S")
-_MIN_REPEAT_LEN = 6  # shorter lines ("一、", "化解矛盾——") may legitimately recur
+_LONG_REPEAT = 80  # a paragraph this long said twice is a repeat, not style
+_OPENING_LINES, _MIN_OPENING = 3, 10  # the article's first lines, found again, start a copy of it
 
 
 def is_file_name(line: str) -> bool:
@@ -140,6 +141,33 @@ def images_in(container: etree._Element, base_url: str) -> tuple[list[Image], se
     return images, caption_lines
 
 
+def _without_repeats(lines: list[str]) -> list[str]:
+    """Drop a second copy of the article (a share card, a careless CMS) and long repeated paragraphs.
+
+    The copy is found where the article's opening lines occur again, in order.
+    Short lines and lists may legitimately repeat ("1 cup rice", "一、"), so only a
+    paragraph of some length said twice is dropped on its own.
+    """
+    keys = [re.sub(r"\s+", "", line) for line in lines]
+    opening = [k for k in keys if len(k) >= _MIN_OPENING][:_OPENING_LINES]
+    if len(opening) == _OPENING_LINES:
+        first_at = keys.index(opening[0])
+        for start in range(first_at + 1, len(keys)):
+            if keys[start] == opening[0]:
+                following = [k for k in keys[start:] if len(k) >= _MIN_OPENING][:_OPENING_LINES]
+                if following == opening:
+                    lines, keys = lines[:start], keys[:start]
+                    break
+    seen: set[str] = set()
+    kept = []
+    for line, key in zip(lines, keys):
+        if key in seen and len(key) >= _LONG_REPEAT:
+            continue
+        seen.add(key)
+        kept.append(line)
+    return kept
+
+
 def clean_paragraphs(
     lines: list[str],
     *,
@@ -154,25 +182,7 @@ def clean_paragraphs(
         if any(fold(line).startswith(marker) for marker in boilerplate_markers):
             break  # a list of links or the footer: nothing after it is the article
         candidates.append(line)
-    # A repeat is a line seen before: a share card or a careless CMS repeating the
-    # article. Short lines ("一、") may recur legitimately, so they go only with
-    # the repeated run they sit in.
-    seen: set[str] = set()
-    repeat = []
-    for line in candidates:
-        key = re.sub(r"\s+", "", line)
-        repeat.append(key in seen)
-        seen.add(key)
-    kept = [
-        line
-        for i, line in enumerate(candidates)
-        if not repeat[i]
-        or (
-            len(line) < _MIN_REPEAT_LEN
-            and not (i > 0 and repeat[i - 1])
-            and not (i + 1 < len(candidates) and repeat[i + 1])
-        )
-    ]
+    kept = _without_repeats(candidates)
     while kept and is_byline_line(kept[-1]):
         kept.pop()
     while kept and is_byline_line(kept[0]):

@@ -21,6 +21,8 @@ _LABELS = {
     "作者": "authors",
     "记者": "authors",
     "撰稿": "authors",
+    "采写": "authors",
+    "撰文": "authors",
     "文": "authors",
     "通讯员": "correspondents",
     "摄影": "photographers",
@@ -43,21 +45,43 @@ _LABELS.update(
         "發表時間": "published_at", "發布日期": "published_at", "時間": "published_at", "更新時間": "updated_at",
     }
 )
-_LABEL_ALTERNATION = "|".join(sorted(map(re.escape, _LABELS), key=len, reverse=True))
-# A label followed by a colon (not inside a word: 活动时间： is no label), or a role
-# word followed by a space ("本报记者 张三 通讯员 李四", "作者 施翔" at a line start).
+# Short or common words are labels only at a boundary (活动时间： and 中文： are no labels);
+# distinctive ones (来源, 作者, 责任编辑 …) also right after other characters, as in
+# "2019-09-26 12:11来源：证券时报网作者：李在山".
+_WEAK = {"文", "图", "圖", "时间", "時間", "日期", "出处", "审核", "審核"}
+_STRONG_ALTERNATION = "|".join(sorted((re.escape(k) for k in _LABELS if k not in _WEAK), key=len, reverse=True))
+_WEAK_ALTERNATION = "|".join(sorted(map(re.escape, _WEAK), key=len, reverse=True))
+_ROLES = "记者|記者|通讯员|通訊員|实习生|摄影|攝影|作者|编辑|編輯|责任编辑|責任編輯"
 _LABEL = re.compile(
-    rf"(?<![\u4e00-\u9fff])(?:本报|本网|新华社|中新社|本報|本網)?({_LABEL_ALTERNATION})\s*[：:]\s*"
-    r"|(?:^|(?<=\s))(?:本报|本网|新华社|中新社|本報|本網)?(?:特约)?"
-    r"(记者|記者|通讯员|通訊員|实习生|摄影|攝影|作者|编辑|編輯|责任编辑|責任編輯)\s+(?=\S)"
+    rf"(?:本报|本网|新华社|中新社|本報|本網)?(?P<strong>{_STRONG_ALTERNATION})\s*[：:/／|｜]\s*"
+    r"|(?<![\u4e00-\u9fff])(?P<both>文/图|图/文|文／图|图／文)[\s：:]*"
+    rf"|(?<![\u4e00-\u9fff])(?P<weak>{_WEAK_ALTERNATION})\s*[：:/／|｜]\s*"
+    rf"|(?:^|(?<=\s))(?:本报|本网|新华社|中新社|本報|本網)?(?:特约)?(?P<role>{_ROLES})\s+(?=\S)"
 )
+# "澎湃新闻记者 段彦超 廖艳", "《棱镜》作者 周纯": an outlet's name glued before the role.
+_OUTLET_BEFORE_ROLE = re.compile(
+    rf"^(?:《[^》]{{1,12}}》|[\u4e00-\u9fff]{{1,10}}(?:新闻|报|網|网|社|台|刊|志|端))(?=(?:特约)?(?:{_ROLES})\s+\S)"
+)
+_LABELS.update({"文/图": "authors", "图/文": "authors", "文／图": "authors", "图／文": "authors"})
+# Links and buttons that sit right after a value on portals: "来源: 新京报 举报".
+_TRAILING_JUNK = re.compile(r"\s*(举报|分享到?|字号|评论|打印|收藏|纠错|关闭|大|中|小|\|)+\s*$")
+_LEADING_DATE = re.compile(
+    r"^(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}日?(?:\s*\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)?\s*"
+)
+# "医技药剂党支部、药剂科供稿 摄影/张艳 编辑/苏芳": who supplied the text, then the credits.
+_CONTRIBUTED = re.compile(r"^[^，。！？\s]{1,24}供稿\s+(?=\S)")
+_EDITOR_CODE = re.compile(r"_[A-Za-z]{1,4}\d{2,}$")  # "杨倩_NF4425": a staff code after the name
+
 # A whole line that credits photographers: "（记者 李娜 魏雅琪 摄）", "李娜 摄".
 _PHOTO_CREDIT = re.compile(
     r"^[（(]?\s*(?:本报|本网|本報|本網)?(?:记者|記者|摄影记者|摄影|攝影|通讯员|通訊員)?\s*"
     r"([\u4e00-\u9fff·][\u4e00-\u9fff·\s、，,]{0,40}?)\s*(?:摄影?|攝影?|供图|供圖)\s*[）)]?$"
 )
 _NAME_SPLIT = re.compile(r"[\s、，,;；/|]+")
-_ROLE_PREFIX = re.compile(r"^(?:本报|本网|新华社|中新社|本報|本網)?(?:特约)?(?:记者|記者|通讯员|通訊員|实习生|摄影记者|摄影|攝影)\s*")
+_ROLE_PREFIX = re.compile(
+    r"^(?:本报|本网|新华社|中新社|本報|本網|[\u4e00-\u9fff]{1,6}?)?(?:特约|见习|实习|首席)?"
+    r"(?:记者|記者|通讯员|通訊員|实习生|摄影记者|摄影|攝影)\s*"
+)
 _BRACKETS = "（）()[]【】<>《》“”\"'"
 _CJK_CHAR = re.compile(r"^[\u4e00-\u9fff\u3400-\u4dbf\U00020000-\U0003134f]$")
 
@@ -114,8 +138,11 @@ def split_names(value: str) -> list[str]:
 
 
 def clean_outlet(value: str) -> str:
-    value = value.strip().strip(_BRACKETS).strip()
-    return re.split(r"\s{2,}|\s*[|｜]\s*", value)[0].strip()
+    """The outlet's name alone: a CJK name ends at the first space ("新京报 举报" -> 新京报)."""
+    value = _TRAILING_JUNK.sub("", value.strip().strip(_BRACKETS).strip())
+    if value[:1] and re.match(r"[\u4e00-\u9fff《]", value):
+        value = value.split()[0] if value.split() else value
+    return re.split(r"\s{2,}|\s*[|｜]\s*", value)[0].strip().strip(_BRACKETS)
 
 
 def parse_line(line: str) -> Bylines:
@@ -128,11 +155,12 @@ def parse_line(line: str) -> Bylines:
             found.photographers = split_names(credit.group(1))
         found.raw["photographers"] = line
         return found
+    line = _OUTLET_BEFORE_ROLE.sub("", line, count=1)
     matches = list(_LABEL.finditer(line))
     for index, match in enumerate(matches):
         end = matches[index + 1].start() if index + 1 < len(matches) else len(line)
         value = line[match.end() : end].strip(" \u3000|｜")
-        label = match.group(1) or match.group(2)
+        label = match.group("strong") or match.group("weak") or match.group("both") or match.group("role")
         name = _LABELS[label]
         if not value or name == "reviewer":
             continue
@@ -140,7 +168,7 @@ def parse_line(line: str) -> Bylines:
         if name == "source" and found.source is None:
             found.source = clean_outlet(value)
         elif name == "editor" and found.editor is None:
-            found.editor = "、".join(split_names(value)) or None
+            found.editor = "、".join(_EDITOR_CODE.sub("", n) for n in split_names(value)) or None
         elif name in ("published_at", "updated_at") and getattr(found, name) is None:
             setattr(found, name, value)
         elif name in ("authors", "correspondents", "photographers"):
@@ -149,8 +177,12 @@ def parse_line(line: str) -> Bylines:
 
 
 def is_byline_line(line: str) -> bool:
-    """True when the line is nothing but labelled fields (safe to drop from a body edge)."""
-    stripped = line.strip().strip(_BRACKETS).strip()
+    """True when the line is nothing but labelled fields, maybe after a date (safe to drop from a body edge)."""
+    stripped = line.strip()
+    if stripped[:1] in "（(【[" and stripped[-1:] in "）)】]":  # "（记者 李娜 摄）"
+        stripped = stripped[1:-1].strip()
+    stripped = _OUTLET_BEFORE_ROLE.sub("", _LEADING_DATE.sub("", stripped, count=1), count=1)
+    stripped = _CONTRIBUTED.sub("", stripped, count=1)
     if not stripped or len(stripped) > 80:
         return False
     if not (_LABEL.match(stripped) or _PHOTO_CREDIT.match(stripped)):

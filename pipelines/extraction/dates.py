@@ -14,11 +14,16 @@ from zoneinfo import ZoneInfo
 
 _FULL = re.compile(
     r"(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"
-    r"(?:\s*(?:T|\s)?\s*(?P<H>\d{1,2})\s*[:：时]\s*(?P<M>\d{1,2})(?:\s*[:：分]\s*(?P<S>\d{1,2})\s*秒?)?"
+    r"(?:\s*[T\s-]?\s*(?P<H>\d{1,2})\s*[:：时]\s*(?P<M>\d{1,2})(?:\s*[:：分]\s*(?P<S>\d{1,2})\s*秒?)?"
     r"(?:\s*(?P<tz>Z|[+-]\d{2}:?\d{2}))?)?"
 )
 # "06-14 07:58" with no year: the year comes from the URL (or is unknown).
-_NO_YEAR = re.compile(r"(?<![\d-])(?P<m>\d{1,2})[-/月](?P<d>\d{1,2})日?\s+(?P<H>\d{1,2})[:：](?P<M>\d{2})(?!\d)")
+_NO_YEAR = re.compile(r"(?<![\d-])(?P<m>\d{1,2})[-/月](?P<d>\d{1,2})日?\s*(?P<H>\d{1,2})[:：](?P<M>\d{2})(?!\d)")
+_SHORT_YEAR = re.compile(
+    r"(?<![\d-])(?P<y>\d{2})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\s*(?P<H>\d{1,2})[:：](?P<M>\d{2})(?::(?P<S>\d{2}))?(?!\d)"
+)
+# Times pages keep only in their scripts, as seconds since 1970: WeChat's `var ct = "1581517074"`.
+_SCRIPT_EPOCH = re.compile(r"""\b(?:var\s+ct|publish_time|publishTime|pubtime)\s*[=:]\s*["']?(1[0-9]{9})\b""")
 _URL_DATE = re.compile(
     r"/(?P<y>(?:19|20)\d{2})[-/_]?(?P<m>0[1-9]|1[0-2])[-/_]?(?P<d>0[1-9]|[12]\d|3[01])(?:/|_|\b)"
     r"|/t(?P<y2>(?:19|20)\d{2})(?P<m2>0[1-9]|1[0-2])(?P<d2>0[1-9]|[12]\d|3[01])_"
@@ -27,16 +32,35 @@ _URL_DATE = re.compile(
 META_DATE_KEYS = (
     "article:published_time",
     "og:article:published_time",
+    "og:time",
+    "og:release_date",
     "publishdate",
     "pubdate",
     "publish_date",
+    "ptime",
+    "firstpublishedtime",
     "datepublished",
     "dc.date.issued",
     "dc.date",
     "sailthru.date",
     "parsely-pub-date",
+    "weibo: article:create_at",
     "date",
 )
+_LD_DATE = re.compile(r'"datePublished"\s*:\s*"([^"]{8,40})"')
+
+
+def script_epoch(markup: str) -> datetime | None:
+    match = _SCRIPT_EPOCH.search(markup)
+    return datetime.fromtimestamp(int(match.group(1)), timezone.utc) if match else None
+
+
+def json_ld_dates(markup: str) -> list[str]:
+    """datePublished values of the page's JSON-LD (read from the markup: scripts are dropped later)."""
+    values = []
+    for block in re.finditer(r"<script[^>]+application/ld\+json[^>]*>(.*?)</script>", markup, re.S | re.I):
+        values += _LD_DATE.findall(block.group(1))
+    return values
 
 
 @dataclass(frozen=True)
@@ -86,6 +110,11 @@ def parse_datetime(text: str, tz: ZoneInfo, year_hint: int | None = None, source
     match = _FULL.search(text)
     if match:
         built = _build(match.groupdict(), tz)
+        if built:
+            return DateValue(built[0], built[1], source)
+    match = _SHORT_YEAR.search(text)  # "18-03-08 23:16": only with a time, so "06-14-2024" style is not misread
+    if match:
+        built = _build({**match.groupdict(), "y": 2000 + int(match.group("y"))}, tz)
         if built:
             return DateValue(built[0], built[1], source)
     if year_hint:

@@ -11,59 +11,46 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
-import trafilatura
-from lxml import etree, html
+from lxml import etree
 
 from . import bylines as bylines_mod
-from .body import clean_paragraphs, container_paragraphs, images_in, is_subtitle
-from .dates import META_DATE_KEYS, DateValue, choose, parse_datetime, url_date
+from . import fields
+from .body import clean_paragraphs, is_subtitle
+from .dates import META_DATE_KEYS, DateValue, choose, json_ld_dates, parse_datetime, script_epoch, url_date
 from .decode import decode_html
-from .html import clean_tree, css, element_text, first, head_meta, iter_lines, parse_html, text_lines
+from .html import clean_tree, head_meta, parse_html
+from .layout import PageTree, View, generic_view, select_template, template_view
 from .quality import quality_flags
-from .script import fold, unflatten_ruby
-from .types import (
-    EXTRACTOR_VERSION,
-    Article,
-    Decoding,
-    Extraction,
-    ExtractionFailed,
-    Image,
-    PageRecord,
-    RawPage,
-    SiteRules,
-    Template,
-)
-from .urls import canonicalize
+from .script import unflatten_ruby
+from .types import EXTRACTOR_VERSION, Article, Decoding, Extraction, ExtractionFailed, PageRecord, RawPage, SiteRules
 
-_KICKER = re.compile(r"^【([^【】]{1,40})】\s*")
-_BREADCRUMB_MARK = re.compile(r"(?:您|当前|當前|现在|現在|所在)[^：:\s]{0,4}位置\s*[：:]?")
-_CRUMB_SPLIT = re.compile(r"\s*(?:>|＞|›|»|→|/|\|)\s*")
-_FOOTER_LINES = 6
 _MAX_REPLACED_SHARE = 0.05  # beyond this the bytes are not text in any charset we tried
 _MARKUP = re.compile(r"<(?:!doctype|html|head|body|div|p|table|meta|title|span|a|br|h[1-6])\b", re.IGNORECASE)
-_GENERIC_HEADER_LINES = 12
-_CJK = re.compile(r"[\u4e00-\u9fff]")
+# "……（文/图 刘玺东 易赛楠）" closing the last paragraph: a byline, not prose.
+_CLOSING_CREDIT = re.compile(r"\s*[（(]\s*((?:文/图|图/文|文|记者|作者|撰文|编辑)\s*[/／:：]?\s*[^（）()]{2,30})[）)]\s*$")
+_DATELINE = re.compile(r"^.{0,24}?[（(]\s*((?:本报|本网|特约)?(?:记者|通讯员)[^（）()]{1,40})[）)]")
+# "2019年11月25日 18:57 参考消息": a portal prints the source outlet after the time, unlabelled.
+_DATE_THEN_NAME = re.compile(
+    r"^(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}日?\s*(?:\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)?\s*"
+    r"(?P<name>[\u4e00-\u9fff][\u4e00-\u9fff·\-－]{1,14})\s*$"
+)
+
+
+_DATE = r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}日?\s*(?:\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)?"
+_NAME_THEN_DATE = re.compile(rf"^(?:原创\s+)?(?P<name>[\u4e00-\u9fff][\u4e00-\u9fff·\-－]{{1,14}})\s+{_DATE}\s*$")
+_AUTHOR_SLASH_OUTLET = re.compile(r"^(?P<author>[\u4e00-\u9fff]{2,4})\s*[/／]\s*(?P<name>[\u4e00-\u9fff]{2,15})$")
+_OUTLET_ALONE = re.compile(r"^(?P<name>[\u4e00-\u9fff]{2,15})$")
+_OUTLET_SUFFIX = re.compile(r"(报|社|网|台|新闻|周刊|杂志|频道|客户端|在线|广播|传媒)$")
 
 
 @dataclass
 class _Page:
-    raw: RawPage
-    root: html.HtmlElement
+    tree: PageTree
     decoding: Decoding
-
-
-@dataclass
-class _Layout:
-    """Where a page keeps its parts: the title and body elements and the lines around them."""
-
-    title_el: etree._Element | None
-    body_el: etree._Element | None
-    before_title: list[str]
-    header: list[str]  # between the title and the body
-    footer: list[str]  # the first lines after the body
+    ld_dates: list[str]
+    script_date: object  # datetime or None: a time found only in the page's scripts
 
 
 def _parse(page: RawPage, rules: SiteRules) -> _Page:
@@ -84,292 +71,136 @@ def _parse(page: RawPage, rules: SiteRules) -> _Page:
             element.text = unflatten_ruby(element.text)
         if element.tail and "(" in element.tail:
             element.tail = unflatten_ruby(element.tail)
-    return _Page(page, root, decoding)
+    return _Page(PageTree(page, root, text), decoding, json_ld_dates(text[:200_000]), script_epoch(text))
 
 
-def select_template(root: etree._Element, url: str, templates: Sequence[Template]) -> Template | None:
-    path = urlsplit(url).path
-    for template in templates:
-        if template.url_pattern and not re.search(template.url_pattern, path):
-            continue
-        if css(root, template.signature) and first(root, template.body) is not None:
-            return template
-    return None
-
-
-def _layout(root: html.HtmlElement, title_el, body_el) -> _Layout:
-    before, header, footer = [], [], []
-    zone = "before"
-    body = root.find("body")
-    if body is None:
-        body = root
-    marks = {title_el, body_el} - {None}
-    for kind, line in iter_lines(body, skip=body_el, marks=marks):
-        if kind == "start" and line is title_el:
-            zone = "title"
-        elif kind == "end" and line is title_el:
-            zone = "header"
-        elif kind == "skip":
-            zone = "footer"
-        elif kind == "text":
-            if zone == "before":
-                before.append(line)
-            elif zone == "header":
-                header.append(line)
-            elif zone == "footer" and len(footer) < _FOOTER_LINES:
-                footer.append(line)
-    return _Layout(title_el, body_el, before, header, footer)
-
-
-def _strip_title_suffix(title: str, rules: SiteRules) -> str:
-    """"标题_党建_青海新闻网" -> "标题": drop trailing site and section names."""
-    noise = sorted(set(rules.site_names) | {name for _, name in rules.sections} | {rules.outlet}, key=len, reverse=True)
-    folded = fold(title)
-    if len(folded) != len(title):  # t2s maps character for character, almost always
-        folded = title
-    changed = True
-    while changed:
-        changed = False
-        for name in noise:
-            match = re.search(rf"\s*(?:_|\||｜|–|—|-{{1,2}})\s*{re.escape(name)}\s*$", folded)
-            if match and match.start() > 0:
-                title, folded, changed = title[: match.start()], folded[: match.start()], True
-    return title.strip()
-
-
-def _title(root, title_el, meta: dict[str, str], rules: SiteRules) -> tuple[str, str | None]:
-    """(title, column): a leading 【…】 kicker is the column, not part of the title."""
-    title = element_text(title_el) if title_el is not None else ""
-    if not title:
-        title = meta.get("og:title") or element_text(root.find(".//h1")) or element_text(root.find(".//title"))
-        title = _strip_title_suffix(title, rules)
-    kicker = _KICKER.match(title)
-    if kicker and title[kicker.end() :].strip():
-        return title[kicker.end() :].strip(), kicker.group(1).strip()
-    return title.strip(), None
-
-
-def _without_site_name(crumb: str, noise: set[str]) -> str:
-    """"" for the site itself; "青海新闻网党建" (crumbs a mirror ran together) -> "党建"."""
-    folded = fold(crumb)
-    for name in sorted(noise, key=len, reverse=True):
-        name = fold(name)
-        if folded == name:
-            return ""
-        if folded.startswith(name) and len(folded) == len(crumb):
-            return crumb[len(name) :].strip()
-    return crumb
-
-
-def _section(root, url: str, rules: SiteRules, template: Template | None) -> str | None:
-    """The last breadcrumb that is not the site itself; else the profile's URL-prefix map."""
-    noise = set(rules.site_names) | {rules.outlet, "首页", "正文", "网站首页", "返回首页"}
-    given = first(root, template.breadcrumb) if template and template.breadcrumb else None
-    for element in [given] if given is not None else root.iter():
-        if not isinstance(element.tag, str) or element.tag in ("html", "body"):
-            continue
-        own = (element.text or "") + "".join((child.tail or "") for child in element)
-        if given is None and not _BREADCRUMB_MARK.search(own):
-            continue
-        crumbs = [element_text(a) for a in element.iter("a")]
-        if not crumbs:
-            after = _BREADCRUMB_MARK.split(element_text(element), maxsplit=1)[-1]
-            crumbs = _CRUMB_SPLIT.split(after)
-        crumbs = [_without_site_name(c.strip(" >›»"), noise) for c in crumbs]
-        crumbs = [c for c in crumbs if c]
-        if crumbs:
-            return crumbs[-1]
-        break
-    path = urlsplit(url).path
-    for prefix, name in rules.sections:  # longest prefix first
-        if path.startswith(prefix):
-            return name
-    return None
-
-
-def _language(root, text: str, rules: SiteRules) -> str:
-    declared = (root.get("lang") or root.get("xml:lang") or "").strip().lower()
-    if declared:
-        return declared.split("-")[0]
-    if text and len(_CJK.findall(text)) / len(text) > 0.2:
-        return "zh"
-    return rules.language
-
-
-def _canonical(root, page_url: str, rules: SiteRules) -> str:
-    """The page's rel=canonical when it stays on the same host, else the page URL, canonicalised."""
-    link = next((el.get("href") for el in root.iter("link") if (el.get("rel") or "").lower() == "canonical"), None)
-    if link:
-        candidate = urljoin(page_url, link.strip())
-        if urlsplit(candidate).netloc.lower() == urlsplit(page_url).netloc.lower():
-            return canonicalize(candidate, rules.tracking_params)
-    return canonicalize(page_url, rules.tracking_params)
-
-
-def _published_at(
-    template: Template | None, root, layout: _Layout, found: bylines_mod.Bylines, meta: dict[str, str],
-    url: str, tz: ZoneInfo, fetched_at,
-) -> DateValue | None:
-    from_url = url_date(url)
-    year = from_url.year if from_url else None
-    candidates: list[DateValue | None] = []
-    if template and template.published_at:
-        candidates.append(parse_datetime(element_text(first(root, template.published_at)), tz, year, "template"))
+def _date_candidates(view: View, found: bylines_mod.Bylines, meta: dict[str, str], ld_dates: list[str],
+                     script_date, url: str, tz: ZoneInfo, fetched_at) -> DateValue | None:
+    """Every date the page offers, most trusted first; the first plausible one wins."""
+    year = _year_hint(url, meta, fetched_at)
+    texts: list[tuple[str, str]] = []
+    if view.direct_date:
+        texts.append(("template", view.direct_date))
     if found.published_at:
-        candidates.append(parse_datetime(found.published_at, tz, year, "label"))
-    for line in layout.header:
-        candidates.append(parse_datetime(line, tz, year, "text"))
-    for key in META_DATE_KEYS:
-        if key in meta:
-            candidates.append(parse_datetime(meta[key], tz, year, f"meta:{key}"))
+        texts.append(("label", found.published_at))
+    texts += [("text", line) for line in view.header]
+    texts += [(f"meta:{key}", meta[key]) for key in META_DATE_KEYS if key in meta]
+    texts += [("json-ld", value) for value in ld_dates]
+    candidates = [parse_datetime(text, tz, year, source) for source, text in texts]
+    if script_date is not None:
+        candidates.append(DateValue(script_date.astimezone(tz), "second", "script"))
     return choose([c for c in candidates if c], tz, url, fetched_at)
 
 
-def _bylines(template: Template | None, root, layout: _Layout) -> bylines_mod.Bylines:
+def _year_hint(url: str, meta: dict[str, str], fetched_at) -> int | None:
+    """The year of a date printed without one ("10-08 12:00"): from the URL, a meta date, the fetch."""
+    from_url = url_date(url)
+    if from_url:
+        return from_url.year
+    for key in (*META_DATE_KEYS, "dateupdate", "lastmodifiedtime"):
+        match = re.search(r"(?:19|20)\d{2}", meta.get(key, ""))
+        if match:
+            return int(match.group(0))
+    return fetched_at.year if fetched_at else None
+
+
+def _bylines(view: View, paragraphs: list[str]) -> bylines_mod.Bylines:
+    """Labelled fields: dedicated elements first, then the lines above, then below the body."""
     found = bylines_mod.Bylines()
-    if template:
-        direct = bylines_mod.Bylines()
-        for field_name in ("source", "authors", "editor"):
-            selector = getattr(template, field_name)
-            element = first(root, selector)
-            if element is None:
-                continue
-            value = element_text(element)
-            if field_name == "source":
-                direct.source = bylines_mod.clean_outlet(value) or None
-            elif field_name == "authors":
-                direct.authors = bylines_mod.split_names(value)
-            else:
-                direct.editor = "、".join(bylines_mod.split_names(value)) or None
-        found.merge(direct)
-        if template.meta:
-            for block in css(root, template.meta):
-                found.merge(bylines_mod.parse_lines(text_lines(block)))
-    found.merge(bylines_mod.parse_lines(layout.header))
-    found.merge(bylines_mod.parse_lines(layout.footer))
+    found.merge(view.direct)
+    found.merge(bylines_mod.parse_lines(view.header))
+    found.merge(bylines_mod.parse_lines(view.footer))
+    if found.source is None:
+        _unlabelled_source(view.header, found)
+    if not found.authors and paragraphs:
+        dateline = _DATELINE.match(paragraphs[0])  # "新京报快讯（记者 裴剑飞）今日……"
+        if dateline:
+            found.merge(bylines_mod.parse_line(dateline.group(1)))
     return found
 
 
-def _outlet(source: str | None, rules: SiteRules) -> str | None:
-    if not source:
-        return None
-    if source in rules.self_outlet_aliases:
-        return rules.outlet
-    return source
+def _unlabelled_source(header: list[str], found: bylines_mod.Bylines) -> None:
+    """Portals print the outlet without a label next to the time, or alone, or after the author."""
+    for line in header:
+        for pattern in (_DATE_THEN_NAME, _NAME_THEN_DATE, _AUTHOR_SLASH_OUTLET, _OUTLET_ALONE):
+            match = pattern.match(line)
+            if match and (pattern is not _OUTLET_ALONE or _OUTLET_SUFFIX.search(match.group("name"))):
+                found.source = match.group("name")
+                found.raw.setdefault("source", line)
+                if pattern is _AUTHOR_SLASH_OUTLET and not found.authors:
+                    found.authors = [match.group("author")]
+                return
 
 
-_TITLE_TAGS = ("h1", "h2", "h3", "p", "div", "span", "td", "strong", "b", "font")
-
-
-def _generic_layout(root: html.HtmlElement, meta: dict[str, str], rules: SiteRules) -> _Layout:
-    """Without a template: the title is the <h1>, or the element that repeats the <title>."""
-    title_el = root.find(".//h1")
-    if title_el is None or not element_text(title_el):
-        wanted = fold(_strip_title_suffix(meta.get("og:title") or element_text(root.find(".//title")), rules))
-        body = root.find("body")
-        candidates = body.iter(*_TITLE_TAGS) if wanted and body is not None else ()
-        title_el = next((el for el in candidates if fold(element_text(el)) == wanted), None)
-    if title_el is None:
-        return _Layout(None, None, [], [], [])
-    layout = _layout(root, title_el, None)
-    layout.header = layout.header[:_GENERIC_HEADER_LINES]
-    return layout
-
-
-def _generic_body(page: _Page, title: str) -> list[str]:
-    text = trafilatura.extract(
-        page.root, url=page.raw.url, output_format="txt", include_comments=False, include_tables=True
-    )
-    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
-    # Navigation that slipped in ends at the headline: the article starts after it.
-    wanted = fold(title)
-    for index, line in enumerate(lines[:_GENERIC_HEADER_LINES * 2]):
-        if wanted and fold(line) == wanted:
-            return lines[index + 1 :]
-    return lines
+def _closing_credit(paragraphs: list[str]) -> tuple[list[str], bylines_mod.Bylines]:
+    """The last paragraph without a closing "（文/图 …）" credit, and what the credit says."""
+    match = _CLOSING_CREDIT.search(paragraphs[-1]) if paragraphs else None
+    credit = bylines_mod.parse_line(match.group(1)) if match else bylines_mod.Bylines()
+    if not credit.raw:
+        return paragraphs, credit
+    rest = paragraphs[-1][: match.start()].rstrip()
+    return (paragraphs[:-1] + [rest]) if rest else paragraphs[:-1], credit
 
 
 def extract_article(pages: Sequence[RawPage], rules: SiteRules) -> Article:
     """One article from its pages, in order. Raises ExtractionFailed with a reason code."""
     if not pages:
         raise ExtractionFailed("no_content", "no pages")
-    tz = ZoneInfo(rules.timezone)
     parsed = [_parse(page, rules) for page in pages]
-    lead = parsed[0]
-    url = lead.raw.url
-    root = lead.root
+    lead = parsed[0].tree
+    url, root = lead.raw.url, lead.root
     meta = head_meta(root)
+    tz = ZoneInfo(rules.timezone or fields.infer_zone(root))
     template = select_template(root, url, rules.templates)
-
-    if template:
-        layout = _layout(root, first(root, template.title), first(root, template.body))
-    else:
-        layout = _generic_layout(root, meta, rules)
-    title, column = _title(root, layout.title_el, meta, rules)
-    if not title:
+    # read from the tree before a generic body extraction consumes it
+    canonical = fields.canonical_url(root, url, rules)
+    section, section_source = fields.section(root, url, rules, template)
+    declared_language = (root.get("lang") or root.get("xml:lang") or "").strip().lower()
+    trees = [p.tree for p in parsed]
+    view = template_view(trees, template, rules) if template else generic_view(trees, meta, rules)
+    if not view.title:
         raise ExtractionFailed("no_title", "no headline in a template, <h1>, og:title or <title>")
-    if template and template.column:
-        column = element_text(first(root, template.column)).strip("【】 ") or column
-    elif column is None and layout.before_title:
-        kicker = _KICKER.fullmatch(layout.before_title[-1])
-        column = kicker.group(1).strip() if kicker else None
 
-    subtitle = None
-    if template and template.subtitle:
-        subtitle = element_text(first(root, template.subtitle)) or None
-    if subtitle is None:
-        subtitle = next((line for line in layout.header if is_subtitle(line)), None)
-
-    found = _bylines(template, root, layout)
-    published = _published_at(template, root, layout, found, meta, url, tz, lead.raw.fetched_at)
-
-    paragraphs: list[str] = []
-    images: list[Image] = []
-    drop: set[str] = {title, f"【{column}】" if column else title}
-    for page in parsed:
-        page_template = select_template(page.root, page.raw.url, rules.templates) if page is not lead else template
-        container = first(page.root, page_template.body) if page_template else None
-        if container is not None:
-            page_images, caption_lines = images_in(container, page.raw.url)
-            images += page_images
-            drop |= caption_lines
-            paragraphs += container_paragraphs(container)
-        else:
-            paragraphs += _generic_body(page, title)
-    if subtitle:
-        drop.add(subtitle)
-    elif paragraphs and is_subtitle(paragraphs[0]):
+    subtitle = view.subtitle or next((line for line in view.header if is_subtitle(line)), None)
+    paragraphs = view.paragraphs
+    if subtitle is None and paragraphs and is_subtitle(paragraphs[0]):
         subtitle = paragraphs[0]
-        drop.add(subtitle)
+    drop = set(view.captions) | {view.title} | ({f"【{view.column}】"} if view.column else set())
+    drop |= {subtitle} if subtitle else set()
     paragraphs = clean_paragraphs(paragraphs, drop=drop, boilerplate_markers=rules.boilerplate_markers)
+    paragraphs, credit = _closing_credit(paragraphs)
     if not paragraphs:
         raise ExtractionFailed("no_content", "no body text found")
     text = "\n\n".join(paragraphs)
 
+    found = _bylines(view, paragraphs)
+    found.merge(credit)
+    published = _date_candidates(view, found, meta, parsed[0].ld_dates, parsed[0].script_date, url, tz,
+                                 lead.raw.fetched_at)
     replacement_chars = sum(p.decoding.replacement_chars for p in parsed)
     flags = quality_flags(text, replacement_chars)
     if published is None:
         flags.append("no_date")
     return Article(
         site=rules.site,
-        canonical_url=_canonical(root, url, rules),
+        canonical_url=canonical,
         url=url,
-        title=title,
+        title=view.title,
         subtitle=subtitle,
-        column=column,
-        section=_section(root, url, rules, template),
-        source_outlet=_outlet(found.source, rules),
+        column=view.column,
+        section=section,
+        source_outlet=fields.resolve_outlet(found.source, rules),
         authors=found.authors,
         editor=found.editor,
         published_at=published.value if published else None,
-        language=_language(root, text, rules),
+        language=fields.language(declared_language, text, rules),
         text=text,
-        page_urls=[p.raw.url for p in parsed],
-        images=images,
+        page_urls=[p.tree.raw.url for p in parsed],
+        images=view.images,
         quality_flags=flags,
         extraction=Extraction(
-            method=f"template:{template.name}" if template else "trafilatura",
+            method=view.method,
             extractor_version=EXTRACTOR_VERSION,
-            pages=[PageRecord(p.raw.url, p.decoding) for p in parsed],
+            pages=[PageRecord(p.tree.raw.url, p.decoding) for p in parsed],
         ),
     )

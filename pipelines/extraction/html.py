@@ -18,8 +18,10 @@ _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGN
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 # XML 1.0 forbids these; lxml refuses text containing them.
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_DOCUMENT_END = re.compile(r"</(?:body|html)\s*>", re.IGNORECASE)
 _SPACES = re.compile(r"[\s\u3000\xa0\u200b\ufeff]+")
 
+_MAYBE_HIDDEN = etree.XPath("//*[@hidden or @style or @type]")
 _selector_cache: dict[str, CSSSelector] = {}
 
 
@@ -38,7 +40,9 @@ def first(root: etree._Element, selector: str | None) -> etree._Element | None:
 
 
 def parse_html(text: str) -> html.HtmlElement:
-    text = _CONTROL_CHARS.sub("", _XML_DECLARATION.sub("", text, count=1))
+    # Browsers keep reading after a stray </html> (included fragments end with one);
+    # libxml2 stops there, losing the article. Dropping these end tags reads like a browser.
+    text = _DOCUMENT_END.sub("", _CONTROL_CHARS.sub("", _XML_DECLARATION.sub("", text, count=1)))
     if not text.strip():
         raise ValueError("empty document")
     return html.document_fromstring(text)
@@ -75,7 +79,7 @@ def clean_tree(root: html.HtmlElement, remove_selectors: Iterable[str] = ()) -> 
     """
     doomed = [el for el in root.iter(etree.Comment, etree.ProcessingInstruction)]
     doomed += [el for el in root.iter(*_DROP_TAGS, "rt", "rp")]
-    doomed += [el for el in root.iter() if isinstance(el.tag, str) and is_hidden(el)]
+    doomed += [el for el in _MAYBE_HIDDEN(root) if is_hidden(el)]
     for selector in remove_selectors:
         doomed += css(root, selector)
     for el in doomed:

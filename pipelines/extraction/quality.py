@@ -25,8 +25,6 @@ _STRAY_SYMBOL = re.compile(
     r"(?<=[\u3400-\u9fff“”，。；;])[\u3040-\u30ff\u0370-\u03ff\u0400-\u04ff\u2500-\u257f\ue000-\uf8ff]{1,3}(?=[\u3400-\u9fff])"
     r"|(?<=[\u3400-\u9fff])[,;][A-Za-z](?=[\u3400-\u9fff(（])"
 )
-# Never odd by themselves: letters, digits, punctuation, common symbols.
-_PLAIN = re.compile(r"[\x20-\x7e\s\u3000-\u303f\uff00-\uffef\u2010-\u2027\u2030-\u205e\u00b7\u00d7\u00b0]")
 
 
 @lru_cache(maxsize=1)
@@ -50,21 +48,23 @@ def common_hanzi() -> frozenset[str]:
     return frozenset(chars)
 
 
-def _odd(char: str, common: frozenset[str]) -> bool:
-    if _PLAIN.match(char):
-        return False
-    if _CJK.match(char):
-        return char not in common
-    return True  # kana, Greek, Cyrillic, box drawing, private use, replacement char…
+@lru_cache(maxsize=1)
+def _ordinary() -> frozenset[str]:
+    """Characters never odd by themselves: common hanzi, letters, digits, punctuation, symbols."""
+    plain = {chr(c) for c in range(0x20, 0x7F)} | set("\t\n\r\xa0\u00b7\u00d7\u00b0")
+    plain |= {chr(c) for c in range(0x3000, 0x3040)} | {chr(c) for c in range(0xFF00, 0xFFF0)}
+    plain |= {chr(c) for c in range(0x2010, 0x205F)}
+    return frozenset(plain) | common_hanzi()
 
 
 def mojibake_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of stretches that look like byte-level damage."""
-    common = common_hanzi()
     spans: list[tuple[int, int]] = []
-    odd_positions = [i for i, ch in enumerate(text) if _odd(ch, common)]
     cjk_share = len(_CJK.findall(text)) / max(1, len(text))
     if cjk_share > 0.2:
+        # kana, Greek, Cyrillic, box drawing, private use, replacement char, rare hanzi…
+        ordinary = _ordinary()
+        odd_positions = [i for i, ch in enumerate(text) if ch not in ordinary and not ch.isspace()]
         start = 0
         for end in range(len(odd_positions)):
             while odd_positions[end] - odd_positions[start] >= _WINDOW:

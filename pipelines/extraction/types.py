@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 EXTRACTOR_VERSION = "1.0.0"
 
@@ -54,7 +55,7 @@ class SiteRules:
     site: str
     outlet: str  # the site's own outlet name, e.g. 青海新闻网
     origin: str  # scheme://host of the real site
-    timezone: str = "Asia/Shanghai"
+    timezone: str | None = "Asia/Shanghai"  # None: Asia/Shanghai for Chinese pages, else UTC
     language: str = "zh"
     self_outlet_aliases: tuple[str, ...] = ("本网", "本站")
     site_names: tuple[str, ...] = ()  # names stripped from <title> suffixes
@@ -64,6 +65,13 @@ class SiteRules:
     remove_selectors: tuple[str, ...] = ()
     tracking_params: tuple[str, ...] = ()
     default_charset: str | None = None
+
+    @classmethod
+    def generic(cls, url: str) -> SiteRules:
+        """Rules for a page of a site without a profile: no templates, zone inferred from the text."""
+        parts = urlsplit(url)
+        return cls(site=parts.hostname or "unknown", outlet="", origin=f"{parts.scheme}://{parts.netloc}",
+                   timezone=None, language="und")
 
 
 class ExtractionFailed(Exception):

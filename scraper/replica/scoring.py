@@ -23,7 +23,7 @@ LEAK_MARKERS = ("推荐阅读", "24H热点", "热点图片", "站内检索", "�
 
 
 def tokens(text: str) -> Counter:
-    return Counter(m.group(0).lower() for m in _TOKEN.finditer(text))
+    return Counter(m.group(0) for m in _TOKEN.finditer(text))
 
 
 def body_scores(extracted: str, expected: str) -> tuple[float, float, float]:

@@ -1,0 +1,1 @@
+"""Benchmark scripts; `datasets` is shared with the tests."""
