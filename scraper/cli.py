@@ -195,6 +195,80 @@ def stats(
     console.print(table)
 
 
+def _read_page(source: str) -> tuple[bytes, str | None, str]:
+    """(body, Content-Type, URL) of a file or an http(s) URL."""
+    if source.startswith(("http://", "https://")):
+        import urllib.error
+        import urllib.request
+
+        try:
+            with urllib.request.urlopen(source, timeout=30) as response:
+                return response.read(), response.headers.get("Content-Type"), response.geturl()
+        except (urllib.error.URLError, OSError) as exc:
+            raise UserError(f"cannot fetch {source}: {getattr(exc, 'reason', exc)}") from None
+    path = Path(source)
+    if not path.is_file():
+        raise UserError(f"{source} is neither a file nor an http(s) URL")
+    return path.read_bytes(), None, path.resolve().as_uri()
+
+
+@app.command()
+@friendly
+def extract(
+    source: Annotated[str, typer.Argument(help="An HTML file or an http(s) URL (e.g. a replica page)")],
+    site: Annotated[str | None, typer.Option(help="Site profile to use (default: by the URL's host, else generic)")] = None,
+    url: Annotated[str | None, typer.Option(help="The page's URL on its site, when SOURCE is a file or a replica")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the whole record as JSON")] = False,
+) -> None:
+    """Show what the extractor makes of one page: fields, method, decoding, where each field came from."""
+    import json
+
+    from pipelines.extraction import ExtractionFailed, RawPage, SiteRules, extract_article
+    from pipelines.extraction.urls import rebase
+    from scraper.sites.profile import load_profile, profile_for_url
+
+    body, content_type, fetched_url = _read_page(source)
+    profile = load_profile(site) if site else profile_for_url(url or fetched_url)
+    page_url = url or fetched_url
+    if profile and not url and profile_for_url(fetched_url) is None and fetched_url.startswith("http"):
+        parts = fetched_url.split("/", 3)
+        page_url = rebase(fetched_url, "/".join(parts[:3]), profile.origin)  # a replica page: its real address
+    rules = profile.rules if profile else SiteRules.generic(page_url)
+    try:
+        article = extract_article([RawPage(page_url, body, content_type)], rules)
+    except ExtractionFailed as exc:
+        err.print(f"[bold red]no article:[/] {exc.reason} ({escape(exc.detail)})", highlight=False)
+        raise typer.Exit(1) from None
+    record = article.to_record()
+    if as_json:
+        console.print_json(json.dumps(record, ensure_ascii=False))
+        return
+    sources = record["extraction"]["sources"]
+    table = Table(title=f"{page_url} ({'profile ' + profile.name if profile else 'no profile: generic'})",
+                  title_justify="left", show_lines=False)
+    for column in ("field", "value", "from"):
+        table.add_column(column, overflow="fold")
+    for name in ("title", "subtitle", "column", "section", "source_outlet", "authors", "correspondents",
+                 "photographers", "editor", "published_at", "published_precision", "updated_at", "language",
+                 "canonical_url", "quality_flags"):
+        value = record[name]
+        shown = ", ".join(value) if isinstance(value, list) else ("" if value is None else str(value))
+        table.add_row(name, escape(shown), sources.get(name, ""))
+    table.add_row("method", record["extraction"]["method"], "")
+    for page in record["extraction"]["pages"]:
+        d = page["decoding"]
+        table.add_row("decoding", f"http={d['http_charset']} meta={d['meta_charset']} detected={d['detected_charset']} "
+                      f"used={d['used_charset']} replaced={d['replacement_chars']}", page["url"])
+    for raw_name, raw in record["bylines_raw"].items():
+        table.add_row(f"label {raw_name}", escape(raw), "")
+    console.print(table)
+    paragraphs = article.text.split("\n\n")
+    console.print(f"[bold]text[/]: {len(paragraphs)} paragraphs, {len(article.text)} characters, "
+                  f"{len(article.images)} images")
+    for paragraph in paragraphs[:3]:
+        console.print(f"  {escape(paragraph[:160])}")
+
+
 @replica_app.command("build")
 @friendly
 def replica_build(

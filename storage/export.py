@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from .models import Article, ArticleUrl, Site
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "article.schema.json"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -81,8 +81,13 @@ def article_record(article: Article, site: Site, aliases: list[str]) -> dict[str
         "section": article.section,
         "source_outlet": article.source_outlet,
         "authors": article.authors,
+        "correspondents": article.correspondents or [],
+        "photographers": article.photographers or [],
         "editor": article.editor,
+        "bylines_raw": article.bylines_raw or {},
         "published_at": _iso(article.published_at, tz),
+        "published_precision": article.published_precision,
+        "updated_at": _iso(article.updated_at, tz),
         "language": article.language,
         "text": article.text,
         "images": article.images,

@@ -99,8 +99,13 @@ class Article(Base):
     section: Mapped[str | None] = mapped_column(String(128))
     source_outlet: Mapped[str | None] = mapped_column(String(128))
     authors: Mapped[list[Any]]
+    correspondents: Mapped[list[Any]] = mapped_column(JSON, server_default="[]")
+    photographers: Mapped[list[Any]] = mapped_column(JSON, server_default="[]")
     editor: Mapped[str | None] = mapped_column(String(128))
+    bylines_raw: Mapped[dict[str, Any]] = mapped_column(JSON, server_default="{}")
     published_at: Mapped[datetime | None]
+    published_precision: Mapped[str | None] = mapped_column(String(8))  # second, minute, day
+    updated_at: Mapped[datetime | None]
     language: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
     page_urls: Mapped[list[Any]]

@@ -67,7 +67,11 @@ _ARTICLE_FIELDS = (
     "section",
     "source_outlet",
     "authors",
+    "correspondents",
+    "photographers",
     "editor",
+    "bylines_raw",
+    "published_precision",
     "language",
     "text",
     "page_urls",
@@ -174,8 +178,7 @@ def _store_article(
     digest = content_hash(record["title"], record["text"])
     urls = list(dict.fromkeys([canonical, record["url"]]))
     existing, by_url = _find_article(session, site_id, urls, digest)
-    published = record.get("published_at")
-    published_at = datetime.fromisoformat(published) if isinstance(published, str) else published
+    published_at, updated_at = (_when(record.get(name)) for name in ("published_at", "updated_at"))
 
     if existing is None:
         row = Article(
@@ -183,6 +186,7 @@ def _store_article(
             site_id=site_id,
             canonical_url=canonical,
             published_at=published_at,
+            updated_at=updated_at,
             extractor_version=record["extraction"]["extractor_version"],
             content_hash=digest,
             first_seen_at=seen_at,
@@ -208,10 +212,14 @@ def _store_article(
     for name in _ARTICLE_FIELDS:
         if name != "url":
             setattr(existing, name, record.get(name))
-    existing.published_at = published_at
+    existing.published_at, existing.updated_at = published_at, updated_at
     existing.content_hash = digest
     existing.extractor_version = record["extraction"]["extractor_version"]
     return Outcome.CHANGED, existing
+
+
+def _when(value: str | datetime | None) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _add_urls(session: Session, article: Article, urls: list[str], run_id: int, seen_at: datetime) -> None:

@@ -16,7 +16,7 @@ CUT = re.compile(
     r"you must log in to post a comment\.?|related (articles|stories|posts|content|coverage)|read more|"
     r"more from .{0,40}|you (may|might) also like.*|recommended( for you)?|tinggalkan balasan|"
     r"deixe um comentário|相关(阅读|新闻|推荐|文章|链接|报道)|推荐阅读|延伸阅读|热门推荐|猜你喜欢|"
-    r"发表评论|网友评论|全部评论|相关稿件|更多精彩|热点推荐)\s*[:：]?$",
+    r"发表评论|网友评论|全部评论|相关稿件|更多精彩|热点推荐|(小编|作者)最近文章|作者最新文章|为您推荐)\s*[:：]?$",
     re.IGNORECASE,
 )
 DROP = re.compile(
@@ -28,7 +28,8 @@ DROP = re.compile(
     r"updated( at)? \d.*|(\d{1,2}:\d{2} ?(am|pm) .{0,20})?\d{1,2}/\d{1,2}/\d{4}.{0,40}|"
     r"分享到[:：]?.*|点击(进入|查看)?(专题|原文|全文|下载).*|(本文)?来源[:：].{0,30}|扫一扫.*|"
     r"打开.{0,10}(客户端|app).{0,20}|责任编辑[:：].{0,20}|"
-    r"[|\s]*(您的|当前|您现在的)?位置\s*[:：].{0,60}[>›»].{0,60})$",
+    r"[|\s]*(您的|当前|您现在的)?位置\s*[:：].{0,60}[>›»].{0,60}|"
+    r"[（(]?\s*(原标题|原题为?|本文原标题)\s*[:：《].{0,80}|[（(]本文来自.{0,40}[)）])$",
     re.IGNORECASE,
 )
 

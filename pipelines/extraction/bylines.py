@@ -22,6 +22,7 @@ _LABELS = {
     "记者": "authors",
     "撰稿": "authors",
     "采写": "authors",
+    "执笔": "authors",
     "撰文": "authors",
     "文": "authors",
     "通讯员": "correspondents",
@@ -70,6 +71,7 @@ _LEADING_DATE = re.compile(
 )
 # "医技药剂党支部、药剂科供稿 摄影/张艳 编辑/苏芳": who supplied the text, then the credits.
 _CONTRIBUTED = re.compile(r"^[^，。！？\s]{1,24}供稿\s+(?=\S)")
+_LIST_MARK = re.compile(r"^[-•·*]\s+")  # "- 责任编辑: 刘响": a list item's marker
 _EDITOR_CODE = re.compile(r"_[A-Za-z]{1,4}\d{2,}$")  # "杨倩_NF4425": a staff code after the name
 
 # A whole line that credits photographers: "（记者 李娜 魏雅琪 摄）", "李娜 摄".
@@ -77,11 +79,14 @@ _PHOTO_CREDIT = re.compile(
     r"^[（(]?\s*(?:本报|本网|本報|本網)?(?:记者|記者|摄影记者|摄影|攝影|通讯员|通訊員)?\s*"
     r"([\u4e00-\u9fff·][\u4e00-\u9fff·\s、，,]{0,40}?)\s*(?:摄影?|攝影?|供图|供圖)\s*[）)]?$"
 )
-_NAME_SPLIT = re.compile(r"[\s、，,;；/|]+")
+_NAME_SPLIT = re.compile(r"[\s、，,;；/|&＆]+")
+_LATIN_NAME_SPLIT = re.compile(r"\s*(?:[、，,;；/|&＆]|\band\b)\s*")
 _ROLE_PREFIX = re.compile(
-    r"^(?:本报|本网|新华社|中新社|本報|本網|[\u4e00-\u9fff]{1,6}?)?(?:特约|见习|实习|首席)?"
-    r"(?:记者|記者|通讯员|通訊員|实习生|摄影记者|摄影|攝影)\s*"
+    r"^(?:本报|本网|新华社|中新社|本報|本網|[\u4e00-\u9fff]{1,8}?)?(?:特约|见习|实习|首席|专栏)?"
+    r"(?:记者|記者|通讯员|通訊員|实习生|摄影记者|摄影|攝影|作者)\s*"
 )
+# Words after the names in a dateline: "（记者陈智 整合）".
+_AFTER_NAMES = re.compile(r"\s*(整合|报道|综合|整理|采写|发自\S*|摄影?|供图)\s*$")
 _BRACKETS = "（）()[]【】<>《》“”\"'"
 _CJK_CHAR = re.compile(r"^[\u4e00-\u9fff\u3400-\u4dbf\U00020000-\U0003134f]$")
 
@@ -111,6 +116,11 @@ class Bylines:
             self.raw.setdefault(key, value)
 
 
+# Words printed where a name would be that name nobody: placeholders, buttons, notes.
+NOT_A_NAME = frozenset({"未知", "佚名", "匿名", "不详", "网络", "网络整理", "综合", "本站", "小编", "编辑", "admin",
+                        "我已授权", "举报", "分享", "收藏", "关注", "评论", "点赞", "原创", "转载", "管理员"})
+
+
 def split_names(value: str) -> list[str]:
     """Person names in a byline value, with typesetting spaces mended.
 
@@ -118,6 +128,8 @@ def split_names(value: str) -> list[str]:
     single characters separated by spaces is one name, not several.
     """
     value = _ROLE_PREFIX.sub("", value.strip().strip(_BRACKETS)).strip()
+    if value and not re.search(r"[\u4e00-\u9fff]", value):  # "Demi Xia": Latin names keep their spaces
+        return [t.strip() for t in _LATIN_NAME_SPLIT.split(value) if t.strip() and t.strip() not in NOT_A_NAME]
     tokens = [t.strip(_BRACKETS) for t in _NAME_SPLIT.split(value) if t.strip(_BRACKETS)]
     names: list[str] = []
     pending = ""
@@ -134,7 +146,7 @@ def split_names(value: str) -> list[str]:
         names.append(token)
     if pending:
         names.append(pending)
-    return names
+    return [name for name in names if name not in NOT_A_NAME]
 
 
 def clean_outlet(value: str) -> str:
@@ -142,7 +154,8 @@ def clean_outlet(value: str) -> str:
     value = _TRAILING_JUNK.sub("", value.strip().strip(_BRACKETS).strip())
     if value[:1] and re.match(r"[\u4e00-\u9fff《]", value):
         value = value.split()[0] if value.split() else value
-    return re.split(r"\s{2,}|\s*[|｜]\s*", value)[0].strip().strip(_BRACKETS)
+    value = re.split(r"\s{2,}|\s*[|｜]\s*", value)[0].strip().strip(_BRACKETS)
+    return "" if value in NOT_A_NAME else value
 
 
 def parse_line(line: str) -> Bylines:
@@ -178,7 +191,7 @@ def parse_line(line: str) -> Bylines:
 
 def is_byline_line(line: str) -> bool:
     """True when the line is nothing but labelled fields, maybe after a date (safe to drop from a body edge)."""
-    stripped = line.strip()
+    stripped = _LIST_MARK.sub("", line.strip())
     if stripped[:1] in "（(【[" and stripped[-1:] in "）)】]":  # "（记者 李娜 摄）"
         stripped = stripped[1:-1].strip()
     stripped = _OUTLET_BEFORE_ROLE.sub("", _LEADING_DATE.sub("", stripped, count=1), count=1)
@@ -191,7 +204,36 @@ def is_byline_line(line: str) -> bool:
 
 
 def parse_lines(lines: list[str]) -> Bylines:
+    """Fields of a block of lines; editors named on several lines ("编辑|A", "责编|B") are joined."""
     result = Bylines()
+    editors: list[str] = []
     for line in lines:
-        result.merge(parse_line(line))
+        parsed = parse_line(_LIST_MARK.sub("", line))
+        if parsed.editor:
+            editors += [e for e in parsed.editor.split("、") if e not in editors]
+        result.merge(parsed)
+    if len(editors) > 1:
+        result.editor = "、".join(editors)
     return result
+
+
+def dateline_names(text: str) -> Bylines:
+    """Names in a dateline's bracket: "记者陈智 整合", "记者 张三、李四", "本报记者张三 通讯员李四"."""
+    found = Bylines()
+    for role, names in re.findall(r"(记者|通讯员|記者|通訊員)\s*([^记通記]+)", text):
+        names = _AFTER_NAMES.sub("", names.strip())
+        target = found.authors if role in ("记者", "記者") else found.correspondents
+        target += [n for n in split_names(names) if 2 <= len(n) <= 4 or not re.search(r"[\u4e00-\u9fff]", n)]
+    if found.authors or found.correspondents:
+        found.raw["authors"] = text
+    return found
+
+
+def segment_labels(line: str) -> Bylines:
+    """"来源CSDN| 0 条评论| 作者魏星": labels glued to their values, in |-separated segments."""
+    found = Bylines()
+    for segment in re.split(r"\s*[|｜]\s*", line):
+        match = re.match(r"^(来源|作者|编辑|责任编辑)\s*([^\s：:]{2,20})$", segment.strip())
+        if match:
+            found.merge(parse_line(f"{match.group(1)}：{match.group(2)}"))
+    return found

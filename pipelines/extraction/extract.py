@@ -34,7 +34,7 @@ _DATELINE = re.compile(r"^.{0,24}?[（(]\s*((?:本报|本网|特约)?(?:记者|�
 # "2019年11月25日 18:57 参考消息": a portal prints the source outlet after the time, unlabelled.
 _DATE_THEN_NAME = re.compile(
     r"^(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}日?\s*(?:\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)?\s*"
-    r"(?P<name>[\u4e00-\u9fff][\u4e00-\u9fff·\-－]{1,14})\s*$"
+    r"(?P<name>[\u4e00-\u9fff][\u4e00-\u9fff·\-－]{1,14})\s*(?:\[(?:整理|原创|转载|编译)\])?\s*\d*\s*$"
 )
 
 
@@ -112,11 +112,35 @@ def _bylines(view: View, paragraphs: list[str]) -> bylines_mod.Bylines:
     found.merge(bylines_mod.parse_lines(view.footer))
     if found.source is None:
         _unlabelled_source(view.header, found)
+    if not found.source or not found.authors:
+        for line in view.header:
+            if "|" in line or "｜" in line:
+                found.merge(bylines_mod.segment_labels(line))
     if not found.authors and paragraphs:
         dateline = _DATELINE.match(paragraphs[0])  # "新京报快讯（记者 裴剑飞）今日……"
         if dateline:
-            found.merge(bylines_mod.parse_line(dateline.group(1)))
+            found.merge(bylines_mod.dateline_names(dateline.group(1)))
     return found
+
+
+def _byline_source(name: str, found: bylines_mod.Bylines, view: View) -> str:
+    """Where a byline field came from: a dedicated element, a labelled line, or nowhere."""
+    key = {"source_outlet": "source"}.get(name, name)
+    value = getattr(found, key)
+    if not value:
+        return "none"
+    if getattr(view.direct, key) == value:
+        return "element"
+    return "label" if key in found.raw else "text"
+
+
+def _updated_at(found: bylines_mod.Bylines, meta: dict[str, str], url: str, tz: ZoneInfo):
+    """When the page says it was updated (更新时间, article:modified_time), if it does."""
+    for text in (found.updated_at, meta.get("article:modified_time"), meta.get("og:updated_time")):
+        value = parse_datetime(text, tz, None, "updated") if text else None
+        if value:
+            return value.value
+    return None
 
 
 def _unlabelled_source(header: list[str], found: bylines_mod.Bylines) -> None:
@@ -124,7 +148,8 @@ def _unlabelled_source(header: list[str], found: bylines_mod.Bylines) -> None:
     for line in header:
         for pattern in (_DATE_THEN_NAME, _NAME_THEN_DATE, _AUTHOR_SLASH_OUTLET, _OUTLET_ALONE):
             match = pattern.match(line)
-            if match and (pattern is not _OUTLET_ALONE or _OUTLET_SUFFIX.search(match.group("name"))):
+            if (match and match.group("name") not in bylines_mod.NOT_A_NAME
+                    and (pattern is not _OUTLET_ALONE or _OUTLET_SUFFIX.search(match.group("name")))):
                 found.source = match.group("name")
                 found.raw.setdefault("source", line)
                 if pattern is _AUTHOR_SLASH_OUTLET and not found.authors:
@@ -175,12 +200,20 @@ def extract_article(pages: Sequence[RawPage], rules: SiteRules) -> Article:
 
     found = _bylines(view, paragraphs)
     found.merge(credit)
+    updated = _updated_at(found, meta, url, tz)
     published = _date_candidates(view, found, meta, parsed[0].ld_dates, parsed[0].script_date, url, tz,
                                  lead.raw.fetched_at)
     replacement_chars = sum(p.decoding.replacement_chars for p in parsed)
     flags = quality_flags(text, replacement_chars)
     if published is None:
         flags.append("no_date")
+    photographers = list(dict.fromkeys(found.photographers + [n for i in view.images for n in i.photographers]))
+    sources = {
+        "title": view.title_source,
+        "section": section_source,
+        "published_at": published.source if published else "none",
+        **{name: _byline_source(name, found, view) for name in ("source_outlet", "authors", "editor")},
+    }
     return Article(
         site=rules.site,
         canonical_url=canonical,
@@ -191,8 +224,13 @@ def extract_article(pages: Sequence[RawPage], rules: SiteRules) -> Article:
         section=section,
         source_outlet=fields.resolve_outlet(found.source, rules),
         authors=found.authors,
+        correspondents=found.correspondents,
+        photographers=photographers,
         editor=found.editor,
+        bylines_raw=dict(found.raw),
         published_at=published.value if published else None,
+        published_precision=published.precision if published else None,
+        updated_at=updated,
         language=fields.language(declared_language, text, rules),
         text=text,
         page_urls=[p.tree.raw.url for p in parsed],
@@ -202,5 +240,6 @@ def extract_article(pages: Sequence[RawPage], rules: SiteRules) -> Article:
             method=view.method,
             extractor_version=EXTRACTOR_VERSION,
             pages=[PageRecord(p.tree.raw.url, p.decoding) for p in parsed],
+            sources=sources,
         ),
     )

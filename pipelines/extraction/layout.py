@@ -31,7 +31,10 @@ _AUTHOR_ELEMENTS = etree.XPath(
     " or contains(@class,'byline') or contains(@itemprop,'author')]"
 )
 _MAX_AUTHOR_TEXT = 24
+_NAME_LIKE = re.compile(r"^(?:[\u4e00-\u9fffA-Za-z0-9·]{2,10}|[A-Za-z][A-Za-z .'-]{1,40})$")
 _EARLY_BYLINE = 8
+_HEADLINE_LIKE = re.compile(r"^(?=.{6,60}$)(?=.*[\u4e00-\u9fff].*[\u4e00-\u9fff])[^。|｜<>]+$")
+_LATE_BYLINE = 3
 
 
 @dataclass
@@ -143,16 +146,20 @@ def template_view(pages: list[PageTree], template: Template, rules: SiteRules) -
 
 
 def _author_elements(root: etree._Element) -> bylines_mod.Bylines:
-    """Short texts in elements the page itself marks as the author (class/id/itemprop)."""
+    """Names in elements the page itself marks as the author (class/id/itemprop).
+
+    Such an element may also hold a biography or a whole byline; only a labelled
+    line, or text that is plainly a name (or a short account name), is taken.
+    """
     found = bylines_mod.Bylines()
     for element in _AUTHOR_ELEMENTS(root):
         text = element_text(element)
-        if not text or len(text) > _MAX_AUTHOR_TEXT or element.find(".//*[@class]") is not None and len(text) > 12:
+        if not text or len(text) > _MAX_AUTHOR_TEXT:
             continue
         parsed = bylines_mod.parse_line(text)
         if parsed.raw:
             found.merge(parsed)
-        elif not re.search(r"[：:，。,.!?！？\d]", text):
+        elif _NAME_LIKE.match(text):
             found.merge(bylines_mod.Bylines(authors=bylines_mod.split_names(text), raw={"authors": text}))
         if found.authors:
             break
@@ -211,9 +218,21 @@ def generic_view(pages: list[PageTree], meta: dict[str, str], rules: SiteRules) 
     view.paragraphs = view.paragraphs[early:]
     while view.paragraphs and bylines_mod.is_byline_line(view.paragraphs[0]):
         leading.append(view.paragraphs.pop(0))
-    while view.paragraphs and bylines_mod.is_byline_line(view.paragraphs[-1]):
-        trailing.insert(0, view.paragraphs.pop())
+    # A credit line near the end ("责任编辑：…") ends the article: it and what follows are the page's.
+    tail = len(view.paragraphs) - _LATE_BYLINE
+    late = next((i for i in range(max(1, tail), len(view.paragraphs))
+                 if bylines_mod.is_byline_line(view.paragraphs[i])), None)
+    if late is not None:
+        trailing, view.paragraphs = view.paragraphs[late:], view.paragraphs[:late]
     _frame(view, document, title_at)
+    if title_at is None:  # the <title> named the site, not the article: the headline sits just above the body
+        for index in range(len(view.header) - 1, max(-1, len(view.header) - 4), -1):
+            line = view.header[index]
+            if _HEADLINE_LIKE.match(line) and not bylines_mod.is_byline_line(line):
+                view.title, view.column = split_kicker(line)
+                view.title_source = "text"
+                view.header = view.header[index + 1 :]
+                break
     view.header += leading
     view.footer = trailing + view.footer
     return view

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-EXTRACTOR_VERSION = "1.0.0"
+EXTRACTOR_VERSION = "2.0.0"
 
 
 @dataclass(frozen=True)
@@ -110,9 +110,10 @@ class PageRecord:
 
 @dataclass
 class Extraction:
-    method: str  # e.g. "template:a" or "trafilatura"
+    method: str  # e.g. "template:a", "trafilatura", "readability", "density"
     extractor_version: str
     pages: list[PageRecord]
+    sources: dict[str, str] = field(default_factory=dict)  # field -> where its value came from
 
 
 @dataclass
@@ -129,8 +130,13 @@ class Article:
     section: str | None = None
     source_outlet: str | None = None
     authors: list[str] = field(default_factory=list)
+    correspondents: list[str] = field(default_factory=list)  # 通讯员
+    photographers: list[str] = field(default_factory=list)  # 摄影, and the photographers of the images
     editor: str | None = None
+    bylines_raw: dict[str, str] = field(default_factory=dict)  # field -> the labelled text as printed
     published_at: datetime | None = None
+    published_precision: str | None = None  # second, minute or day
+    updated_at: datetime | None = None
     page_urls: list[str] = field(default_factory=list)
     images: list[Image] = field(default_factory=list)
     quality_flags: list[str] = field(default_factory=list)
@@ -138,5 +144,7 @@ class Article:
     def to_record(self) -> dict[str, Any]:
         """Plain JSON-ready dict: the article's fields, times in ISO 8601 with offset."""
         record = asdict(self)
-        record["published_at"] = self.published_at.isoformat() if self.published_at else None
+        for name in ("published_at", "updated_at"):
+            value = getattr(self, name)
+            record[name] = value.isoformat() if value else None
         return record

@@ -65,6 +65,19 @@ class SiteProfile:
         return self.rules.timezone
 
 
+def profile_for_url(url: str, directory: Path = PROFILE_DIR) -> SiteProfile | None:
+    """The profile whose domains include the URL's host, if any."""
+    host = (urlsplit(url).hostname or "").lower()
+    for name in available_profiles(directory):
+        try:
+            profile = load_profile(name, directory)
+        except ProfileError:
+            continue
+        if host in {d.lower() for d in profile.domains}:
+            return profile
+    return None
+
+
 def available_profiles(directory: Path = PROFILE_DIR) -> list[str]:
     return sorted(p.stem for p in directory.glob("*.toml"))
 

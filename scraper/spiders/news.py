@@ -31,6 +31,7 @@ _BINARY = re.compile(
 )
 _LIST_PRIORITY, _ARTICLE_PRIORITY, _CONTINUATION_PRIORITY = 0, 10, 20
 _REDIRECTS = (301, 302, 303, 307, 308)
+_NEXT_PAGE_TEXTS = {"下一页", "下页", "下一頁", "下頁", "next", "Next", "Next page", "next page", "›", "»"}
 
 
 class NewsSpider(scrapy.Spider):
@@ -108,15 +109,19 @@ class NewsSpider(scrapy.Spider):
             retries=response.meta.get("retry_times", 0),
         )
 
-    def _links(self, response: Response) -> Iterator[str]:
+    def _links(self, response: Response) -> list[tuple[str, str]]:
+        """(canonical URL, link text) of every followable link on the page."""
         base = response.css("base::attr(href)").get() or response.url
-        for href in response.css("a::attr(href)").getall():
-            href = href.strip()
+        links = []
+        for anchor in response.css("a[href]"):
+            href = anchor.attrib["href"].strip()
             if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
                 continue
             absolute = urljoin(base, href)
             if urlsplit(absolute).scheme in ("http", "https"):
-                yield canonicalize(absolute, self.profile.rules.tracking_params)
+                text = "".join(anchor.css("::text").getall()).strip()
+                links.append((canonicalize(absolute, self.profile.rules.tracking_params), text))
+        return links
 
     def _skipped(self, url: str, reason: Reason) -> Iterator[PageItem]:
         if url in self._reported_links:
@@ -128,7 +133,7 @@ class NewsSpider(scrapy.Spider):
     def _follow(self, response: Response, links: list[str], from_list: bool) -> Iterator[scrapy.Request | PageItem]:
         discovery = self.profile.discovery
         here = urlsplit(response.url).path
-        for link in links:
+        for link, _text in links:
             target = self.fetch_url(link)
             if target is None:
                 yield from self._skipped(link, Reason.OFFSITE)
@@ -158,7 +163,7 @@ class NewsSpider(scrapy.Spider):
         page = self._page(response)
         yield PageItem(site=self.name, kind="list", url=page.url, site_url=page.site_url, pages=[page])
         if response.status == 200 and hasattr(response, "text"):
-            yield from self._follow(response, list(self._links(response)), from_list=True)
+            yield from self._follow(response, self._links(response), from_list=True)
 
     def parse_article(self, response: Response) -> Iterator[scrapy.Request | PageItem]:
         pages = [*response.meta.get("pages", []), self._page(response)]
@@ -169,7 +174,7 @@ class NewsSpider(scrapy.Spider):
                            outcome=Outcome.FAILED, reason=Reason.REDIRECT_OFFSITE, detail=f"redirected to {target}")
             return
         if response.status == 200 and hasattr(response, "text"):
-            links = list(self._links(response))
+            links = self._links(response)
             following = self._next_page(response, links, len(pages) + 1)
             if following:
                 yield scrapy.Request(following, callback=self.parse_article, errback=self.on_error,
@@ -178,15 +183,23 @@ class NewsSpider(scrapy.Spider):
             yield from self._follow(response, links, from_list=False)
         yield PageItem(site=self.name, kind="article", url=first.url, site_url=first.site_url, pages=pages)
 
-    def _next_page(self, response: Response, links: list[str], number: int) -> str | None:
-        """Page ``number`` of this article (…/123_2.shtml), when the page links to it."""
+    def _next_page(self, response: Response, links: list[tuple[str, str]], number: int) -> str | None:
+        """Page ``number`` of this article: …/123_2.shtml by the profile's pattern, or a 下一页 link
+        to a URL that extends the first page's (…/123_2.html, …/123.html?page=2)."""
         pattern = self.profile.discovery.article_page_pattern
         first = response.meta.get("pages", [None])[0]
-        base_path = urlsplit(first.final_url if first else response.url).path.rsplit(".", 1)[0]
-        for link in links:
+        first_path = urlsplit(first.final_url if first else response.url).path
+        stem = first_path.rsplit(".", 1)[0]
+        seen = {p.final_url for p in response.meta.get("pages", [])} | {response.url}
+        for link, text in links:
             target = self.fetch_url(link)
-            match = pattern.match(urlsplit(target).path) if target else None
-            if match and match.group("base") == base_path and int(match.group("page")) == number:
+            if not target or target in seen:
+                continue
+            path = urlsplit(target).path
+            match = pattern.match(path)
+            if match and match.group("base") == stem and int(match.group("page")) == number:
+                return target
+            if text in _NEXT_PAGE_TEXTS and path.startswith(stem) and not self.profile.discovery.article_pattern.match(path):
                 return target
         return None
 

@@ -1,0 +1,59 @@
+"""Migrations: the same history builds both backends, matches the models, and keeps data."""
+
+from __future__ import annotations
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine, text
+
+from storage.db import _alembic_config, ensure_schema, make_engine, resolve_db_url
+from storage.models import Base
+from tests.services import fresh_postgres_database
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        return resolve_db_url(str(tmp_path / "m.db"))
+    databases = fresh_postgres_database()
+    url = next(databases)
+    request.addfinalizer(lambda: next(databases, None))
+    return url
+
+
+def test_migrations_match_the_models(database_url):
+    engine = make_engine(database_url)
+    ensure_schema(engine)
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    engine.dispose()
+    assert differences == []
+
+
+def test_upgrading_an_old_archive_keeps_its_articles(database_url):
+    engine = create_engine(database_url)
+    config = _alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+        connection.execute(text(
+            "INSERT INTO sites (id, name, origin, timezone, created_at) VALUES (1, 'qhnews', 'http://www.qhnews.com',"
+            " 'Asia/Shanghai', '2024-06-14 00:00:00')"))
+        connection.execute(text(
+            "INSERT INTO crawl_runs (id, site_id, started_at, outcome) VALUES (1, 1, '2024-06-14 00:00:00', 'ok')"))
+        connection.execute(text(
+            "INSERT INTO articles (id, uid, site_id, canonical_url, url, title, authors, language, text, page_urls,"
+            " images, quality_flags, extraction, extractor_version, content_hash, first_seen_at, last_seen_at,"
+            " first_run_id, last_run_id) VALUES (1, 'abc', 1, 'http://www.qhnews.com/a.shtml',"
+            " 'http://www.qhnews.com/a.shtml', '标题', '[\"施翔\"]', 'zh', '正文', '[]', '[]', '[]', '{}', '1.0.0',"
+            " 'h', '2024-06-14 00:00:00', '2024-06-14 00:00:00', 1, 1)"))
+    engine.dispose()
+    upgraded = make_engine(database_url)
+    ensure_schema(upgraded)
+    with upgraded.connect() as connection:
+        row = connection.execute(text("SELECT title, text, correspondents, bylines_raw FROM articles")).one()
+    upgraded.dispose()
+    assert row[0] == "标题" and row[1] == "正文"
+    assert row[2] in ([], "[]") and row[3] in ({}, "{}")
