@@ -8,6 +8,7 @@ researcher can tell a real timestamp from a date guessed off the URL.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -23,6 +24,7 @@ _SHORT_YEAR = re.compile(
     r"(?<![\d-])(?P<y>\d{2})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\s*(?P<H>\d{1,2})[:：](?P<M>\d{2})(?::(?P<S>\d{2}))?(?!\d)"
 )
 # Times pages keep only in their scripts, as seconds since 1970: WeChat's `var ct = "1581517074"`.
+_EPOCH_KEYS = ("var ct", "publish_time", "publishTime", "pubtime")
 _SCRIPT_EPOCH = re.compile(r"""\b(?:var\s+ct|publish_time|publishTime|pubtime)\s*[=:]\s*["']?(1[0-9]{9})\b""")
 _URL_DATE = re.compile(
     r"/(?P<y>(?:19|20)\d{2})[-/_]?(?P<m>0[1-9]|1[0-2])[-/_]?(?P<d>0[1-9]|[12]\d|3[01])(?:/|_|\b)"
@@ -51,6 +53,8 @@ _LD_DATE = re.compile(r'"datePublished"\s*:\s*"([^"]{8,40})"')
 
 
 def script_epoch(markup: str) -> datetime | None:
+    if not any(key in markup for key in _EPOCH_KEYS):  # a substring test is far cheaper than the regex
+        return None
     match = _SCRIPT_EPOCH.search(markup)
     return datetime.fromtimestamp(int(match.group(1)), timezone.utc) if match else None
 
@@ -137,7 +141,7 @@ def plausible(value: DateValue, now: datetime | None, from_url: date | None) -> 
     return True
 
 
-def choose(candidates: list[DateValue], tz: ZoneInfo, url: str, now: datetime | None = None) -> DateValue | None:
+def choose(candidates: Iterable[DateValue], tz: ZoneInfo, url: str, now: datetime | None = None) -> DateValue | None:
     """The first plausible candidate (callers order them by trust); the URL date last.
 
     ``now`` is when the page was fetched, so re-extraction years later decides alike.

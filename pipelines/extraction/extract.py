@@ -9,7 +9,7 @@ connections and keeps no state, so the whole archive can be re-extracted offline
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -20,10 +20,10 @@ from . import fields
 from .body import clean_paragraphs, is_subtitle
 from .dates import META_DATE_KEYS, DateValue, choose, json_ld_dates, parse_datetime, script_epoch, url_date
 from .decode import decode_html
-from .html import clean_tree, head_meta, parse_html
+from .html import clean_tree, has_stray_end_tags, head_meta, parse_html
 from .layout import PageTree, View, generic_view, select_template, template_view
 from .quality import quality_flags
-from .script import unflatten_ruby
+from .script import has_flattened_ruby, unflatten_ruby
 from .types import EXTRACTOR_VERSION, Article, Decoding, Extraction, ExtractionFailed, PageRecord, RawPage, SiteRules
 
 _MAX_REPLACED_SHARE = 0.05  # beyond this the bytes are not text in any charset we tried
@@ -49,8 +49,6 @@ _OUTLET_SUFFIX = re.compile(r"(报|社|网|台|新闻|周刊|杂志|频道|客�
 class _Page:
     tree: PageTree
     decoding: Decoding
-    ld_dates: list[str]
-    script_date: object  # datetime or None: a time found only in the page's scripts
 
 
 def _parse(page: RawPage, rules: SiteRules) -> _Page:
@@ -62,34 +60,45 @@ def _parse(page: RawPage, rules: SiteRules) -> _Page:
     if not _MARKUP.search(text[:65536]):
         raise ExtractionFailed("not_html", "no HTML markup in the response")
     try:
-        root = parse_html(text)
+        root = parse_html(text, stray_end_tags=has_stray_end_tags(page.body))
     except (ValueError, etree.ParserError) as exc:
         raise ExtractionFailed("not_html", str(exc)) from None
     clean_tree(root, rules.remove_selectors)
-    for element in root.iter():  # "內(nèi)": ruby a mirror already flattened into text
-        if element.text and "(" in element.text:
-            element.text = unflatten_ruby(element.text)
-        if element.tail and "(" in element.tail:
-            element.tail = unflatten_ruby(element.tail)
-    return _Page(PageTree(page, root, text), decoding, json_ld_dates(text[:200_000]), script_epoch(text))
+    if has_flattened_ruby(text):  # "內(nèi)": ruby a mirror already flattened into text
+        for element in root.iter():
+            if element.text and "(" in element.text:
+                element.text = unflatten_ruby(element.text)
+            if element.tail and "(" in element.tail:
+                element.tail = unflatten_ruby(element.tail)
+    return _Page(PageTree(page, root, text), decoding)
 
 
-def _date_candidates(view: View, found: bylines_mod.Bylines, meta: dict[str, str], ld_dates: list[str],
-                     script_date, url: str, tz: ZoneInfo, fetched_at) -> DateValue | None:
-    """Every date the page offers, most trusted first; the first plausible one wins."""
+def _date_candidates(view: View, found: bylines_mod.Bylines, meta: dict[str, str], markup: str, url: str,
+                     tz: ZoneInfo, fetched_at) -> DateValue | None:
+    """Every date the page offers, most trusted first; the first plausible one wins.
+
+    The sources that cost a scan of the whole markup (JSON-LD, script variables)
+    are read only when nothing before them gave a plausible date.
+    """
     year = _year_hint(url, meta, fetched_at)
-    texts: list[tuple[str, str]] = []
-    if view.direct_date:
-        texts.append(("template", view.direct_date))
-    if found.published_at:
-        texts.append(("label", found.published_at))
-    texts += [("text", line) for line in view.header]
-    texts += [(f"meta:{key}", meta[key]) for key in META_DATE_KEYS if key in meta]
-    texts += [("json-ld", value) for value in ld_dates]
-    candidates = [parse_datetime(text, tz, year, source) for source, text in texts]
-    if script_date is not None:
-        candidates.append(DateValue(script_date.astimezone(tz), "second", "script"))
-    return choose([c for c in candidates if c], tz, url, fetched_at)
+
+    def candidates() -> Iterator[DateValue | None]:
+        if view.direct_date:
+            yield parse_datetime(view.direct_date, tz, year, "template")
+        if found.published_at:
+            yield parse_datetime(found.published_at, tz, year, "label")
+        for line in view.header:
+            yield parse_datetime(line, tz, year, "text")
+        for key in META_DATE_KEYS:
+            if key in meta:
+                yield parse_datetime(meta[key], tz, year, f"meta:{key}")
+        for value in json_ld_dates(markup[:200_000]):
+            yield parse_datetime(value, tz, year, "json-ld")
+        script_date = script_epoch(markup)
+        if script_date is not None:
+            yield DateValue(script_date.astimezone(tz), "second", "script")
+
+    return choose((c for c in candidates() if c), tz, url, fetched_at)
 
 
 def _year_hint(url: str, meta: dict[str, str], fetched_at) -> int | None:
@@ -201,8 +210,7 @@ def extract_article(pages: Sequence[RawPage], rules: SiteRules) -> Article:
     found = _bylines(view, paragraphs)
     found.merge(credit)
     updated = _updated_at(found, meta, url, tz)
-    published = _date_candidates(view, found, meta, parsed[0].ld_dates, parsed[0].script_date, url, tz,
-                                 lead.raw.fetched_at)
+    published = _date_candidates(view, found, meta, lead.markup, url, tz, lead.raw.fetched_at)
     replacement_chars = sum(p.decoding.replacement_chars for p in parsed)
     flags = quality_flags(text, replacement_chars)
     if published is None:

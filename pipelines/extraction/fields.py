@@ -77,8 +77,11 @@ def find_headline(root: etree._Element, meta: dict[str, str], rules: SiteRules) 
     if wanted and body is not None:
         prefix_match: tuple[int, etree._Element] | None = None
         for element in body.iter(*_HEADLINE_TAGS):
-            text = _squeeze(element_text(element))
-            if not text:
+            raw = element.text_content()  # C-level; most elements are ruled out by length alone
+            if not raw or len(raw) > 4 * len(wanted) + 200:
+                continue
+            text = _squeeze(raw)
+            if not text or len(text) > len(wanted) + _BADGE:
                 continue
             if text == wanted:
                 return element_text(element), element

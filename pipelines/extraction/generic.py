@@ -25,6 +25,7 @@ from .density import best_block, block_lines
 from .html import clean_tree, iter_lines, normalize_space, parse_html
 
 TOO_SHORT, TOO_LONG = 0.5, 1.5
+_MENU_ITEM, _MENU_ITEMS = 12, 5  # five lines of at most twelve characters: maybe a menu
 MAX_LINK_SHARE = 0.3
 _MIN_ESTIMATE = 200  # below this the estimate says nothing (short items, <br> layouts)
 _OUTSIDE = frozenset({"nav", "footer", "aside", "header", "form"})
@@ -32,8 +33,6 @@ _NOT_ARTICLE = re.compile(r"comment|reply|respond|disqus|related|sidebar|footer|
                           re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
 _TOKEN = re.compile(r"[\u3400-\u9fff]|[^\W_]+")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-_LATIN = re.compile(r"[A-Za-z]")
 _AGREE = 0.5  # trafilatura and the density block agreeing this much: trust trafilatura
 _SENTENCE = re.compile(r"[。！？；]|[a-z][.!?](\s|$)")
 
@@ -81,6 +80,9 @@ def _lines(text: str | None) -> list[str]:
 
 
 def _trafilatura(root: etree._Element, url: str) -> list[str]:
+    # Navigation and footers never hold the body; removing them in C first saves trafilatura
+    # a tenth of its time and changes none of its answers (measured on the Zyte set).
+    etree.strip_elements(root, "nav", "footer", "iframe", "select", with_tail=False)
     return _lines(trafilatura.extract(root, url=url, favor_precision=True, include_comments=False,
                                       include_tables=True, output_format="txt"))
 
@@ -103,8 +105,15 @@ def _density(root: etree._Element) -> list[str]:
     return block_lines(block) if block else []
 
 
+def _menu_like(lines: list[str]) -> bool:
+    """Several very short lines: what a list of links looks like once extracted."""
+    return sum(1 for line in lines if len(line) <= _MENU_ITEM) >= _MENU_ITEMS
+
+
 def _link_share(lines: list[str], anchors: set[str]) -> float:
     """Share of the text that is the page's own link texts: menus and "related" lists."""
+    if not _menu_like(lines):
+        return 0.0
     total = sum(_length(line) for line in lines) or 1
     return sum(_length(line) for line in lines if _SPACE.sub("", line).lstrip("-•·") in anchors) / total
 
@@ -142,29 +151,32 @@ def _agreement(a: list[str], b: list[str]) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-def _chinese(root: etree._Element) -> bool:
-    """Mostly Chinese characters among the page's letters."""
-    sample = root.text_content()[:20000]
-    chinese, latin = len(_CJK.findall(sample)), len(_LATIN.findall(sample))
-    return chinese > 2 * latin
+def is_chinese(lines: list[str]) -> bool:
+    """Mostly CJK text: such characters take three bytes in UTF-8 where letters take one or two."""
+    sample = "".join(lines)[:20000]
+    return bool(sample) and (len(sample.encode("utf-8")) - len(sample)) > 1.2 * len(sample)
 
 
-def generic_body(root: html.HtmlElement, url: str, markup: str) -> Body:
+def generic_body(root: html.HtmlElement, url: str, markup: str, chinese: bool) -> Body:
     """Body lines of a page without a template; ``markup`` is the decoded page.
 
     ``root`` is consumed (trafilatura prunes it in place): read what else you need first.
     On Chinese pages the text-density extractor, cheap and good at their layouts,
-    also checks trafilatura: when the two disagree, readability-lxml is asked too
-    and the answer the other two agree with most wins.
+    also checks trafilatura: when the two disagree and only the density block agrees
+    with the page's estimate, it wins; when both or neither do, readability-lxml is
+    asked too and the answer the other two agree with most wins.
     """
     estimate = estimate_length(root)
-    anchors = {_SPACE.sub("", a.text_content()) for a in root.iter("a")} - {""}
-    dense = Body(strip_boilerplate(_density(root)), "density") if _chinese(root) else None
+    anchors = {"".join(a.text_content().split()) for a in root.iter("a")} - {""}  # before trafilatura prunes
+    dense = Body(strip_boilerplate(_density(root)), "density") if chinese else None
     first = Body(strip_boilerplate(_trafilatura(root, url)), "trafilatura")
     if first.lines and _fits(first.lines, estimate, anchors) and (
         dense is None or not dense.lines or _agreement(first.lines, dense.lines) >= _AGREE
     ):
         return first
+    if dense is not None and dense.lines and not (first.lines and _fits(first.lines, estimate, anchors)):
+        if _fits(dense.lines, estimate, anchors) and _substantial(dense.lines):
+            return dense
     second = Body(strip_boilerplate(_readability(markup)), "readability")
     usable = [c for c in (first, second, dense) if c is not None and _substantial(c.lines)
               and _link_share(c.lines, anchors) <= MAX_LINK_SHARE]

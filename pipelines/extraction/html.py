@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 from lxml import etree, html
 from lxml.cssselect import CSSSelector
@@ -16,9 +16,8 @@ BLOCK_TAGS = frozenset(
 _DROP_TAGS = ("script", "style", "noscript", "template", "object", "embed", "svg")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
-# XML 1.0 forbids these; lxml refuses text containing them.
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_DOCUMENT_END = re.compile(r"</(?:body|html)\s*>", re.IGNORECASE)
+_END_TAGS = re.compile(r"</(?:body|html)\s*>", re.IGNORECASE)
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # XML 1.0 forbids these
 _SPACES = re.compile(r"[\s\u3000\xa0\u200b\ufeff]+")
 
 _MAYBE_HIDDEN = etree.XPath("//*[@hidden or @style or @type]")
@@ -39,13 +38,28 @@ def first(root: etree._Element, selector: str | None) -> etree._Element | None:
     return found[0] if found else None
 
 
-def parse_html(text: str) -> html.HtmlElement:
-    # Browsers keep reading after a stray </html> (included fragments end with one);
-    # libxml2 stops there, losing the article. Dropping these end tags reads like a browser.
-    text = _DOCUMENT_END.sub("", _CONTROL_CHARS.sub("", _XML_DECLARATION.sub("", text, count=1)))
+def parse_html(text: str, stray_end_tags: bool = True) -> html.HtmlElement:
+    """Parse like a browser would, as far as libxml2 allows.
+
+    Browsers keep reading after a stray </html> (included fragments end with one);
+    libxml2 stops there, losing the article, so such end tags are dropped first when
+    ``stray_end_tags`` says there may be some (see ``has_stray_end_tags``). Characters
+    XML forbids are removed only if lxml refuses the text (they are rare).
+    """
+    text = _XML_DECLARATION.sub("", text, count=1)
+    if stray_end_tags:
+        text = _END_TAGS.sub("", text)
     if not text.strip():
         raise ValueError("empty document")
-    return html.document_fromstring(text)
+    try:
+        return html.document_fromstring(text)
+    except ValueError:
+        return html.document_fromstring(_CONTROL_CHARS.sub("", text))
+
+
+def has_stray_end_tags(body: bytes) -> bool:
+    """An </html> or </body> well before the end of the bytes (searched in C, not by regex)."""
+    return any(0 <= body.find(tag) < len(body) - 256 for tag in (b"</html", b"</HTML", b"</body", b"</BODY"))
 
 
 def normalize_space(text: str) -> str:
@@ -76,62 +90,71 @@ def clean_tree(root: html.HtmlElement, remove_selectors: Iterable[str] = ()) -> 
 
     Ruby pronunciation (<rt>) and its fallback brackets (<rp>) are removed and the
     base characters kept, so 內<rp>(</rp><rt>nèi</rt><rp>)</rp> reads 內.
+    (lxml's strip_* functions do this in C; their tails, the text after them, stay.)
     """
-    doomed = [el for el in root.iter(etree.Comment, etree.ProcessingInstruction)]
-    doomed += [el for el in root.iter(*_DROP_TAGS, "rt", "rp")]
-    doomed += [el for el in _MAYBE_HIDDEN(root) if is_hidden(el)]
+    etree.strip_elements(root, etree.Comment, etree.ProcessingInstruction, *_DROP_TAGS, "rt", "rp", with_tail=False)
+    doomed = [el for el in _MAYBE_HIDDEN(root) if is_hidden(el)]
     for selector in remove_selectors:
         doomed += css(root, selector)
     for el in doomed:
         if el.getparent() is not None:
             el.drop_tree()  # keeps the tail text
-    for ruby in list(root.iter("ruby")):
-        ruby.drop_tag()
+    etree.strip_tags(root, "ruby")
     return root
 
 
 def iter_lines(
     element: etree._Element,
-    skip: etree._Element | None = None,
+    skip: etree._Element | frozenset | None = None,
     marks: set[etree._Element] | frozenset = frozenset(),
-) -> Iterator[tuple[str, object]]:
+) -> list[tuple[str, object]]:
     """Lines of text in document order as ("text", line); block elements and <br> end a line.
 
-    With ``skip`` given, that subtree yields a single ("skip", element) marker
-    instead of its text; each element of ``marks`` yields ("start", element) and
-    ("end", element) around its lines, so callers can tell what lies where.
+    ``skip`` (an element or a set of them) yields a single ("skip", element) marker
+    instead of each such subtree's text; each element of ``marks`` yields ("start",
+    element) and ("end", element) around its lines, so callers can tell what lies where.
+    (A hot path: written for speed, one pass, no generators.)
     """
+    skipped = skip if isinstance(skip, frozenset) else frozenset((skip,)) if skip is not None else frozenset()
+    out: list[tuple[str, object]] = []
     buffer: list[str] = []
+    space = _SPACES.sub
 
-    def flush() -> Iterator[tuple[str, object]]:
-        line = normalize_space("".join(buffer))
-        buffer.clear()
-        if line:
-            yield "text", line
+    def flush() -> None:
+        if buffer:
+            line = space(" ", "".join(buffer)).strip()
+            buffer.clear()
+            if line:
+                out.append(("text", line))
 
     walker = etree.iterwalk(element, events=("start", "end"))
     for event, node in walker:
-        tag = node.tag if isinstance(node.tag, str) else ""
+        tag = node.tag
+        if not isinstance(tag, str):
+            tag = ""
         if event == "start":
-            if node is skip:
-                yield from flush()
-                yield "skip", node
+            if skipped and node in skipped:
+                flush()
+                out.append(("skip", node))
                 walker.skip_subtree()
                 continue
-            if tag in BLOCK_TAGS or node in marks:
-                yield from flush()
-            if node in marks:
-                yield "start", node
-            if node.text and tag:
+            marked = bool(marks) and node in marks
+            if tag in BLOCK_TAGS or marked:
+                flush()
+            if marked:
+                out.append(("start", node))
+            if tag and node.text:
                 buffer.append(node.text)
         else:
-            if tag in BLOCK_TAGS or tag == "br" or node is skip or node in marks:
-                yield from flush()
-            if node in marks:
-                yield "end", node
+            marked = bool(marks) and node in marks
+            if tag in BLOCK_TAGS or tag == "br" or marked or (skipped and node in skipped):
+                flush()
+            if marked:
+                out.append(("end", node))
             if node is not element and node.tail:
                 buffer.append(node.tail)
-    yield from flush()
+    flush()
+    return out
 
 
 def text_lines(element: etree._Element) -> list[str]:
@@ -139,4 +162,8 @@ def text_lines(element: etree._Element) -> list[str]:
 
 
 def element_text(element: etree._Element | None) -> str:
-    return normalize_space(" ".join(text_lines(element))) if element is not None else ""
+    if element is None:
+        return ""
+    if len(element) == 0:  # no children: no blocks to separate
+        return normalize_space(element.text or "")
+    return normalize_space(" ".join(text_lines(element)))

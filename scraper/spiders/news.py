@@ -199,7 +199,8 @@ class NewsSpider(scrapy.Spider):
             match = pattern.match(path)
             if match and match.group("base") == stem and int(match.group("page")) == number:
                 return target
-            if text in _NEXT_PAGE_TEXTS and path.startswith(stem) and not self.profile.discovery.article_pattern.match(path):
+            another_article = path != first_path and self.profile.discovery.article_pattern.match(path)
+            if text in _NEXT_PAGE_TEXTS and path.startswith(stem) and not another_article:
                 return target
         return None
 
