@@ -23,10 +23,6 @@ class Page:
     truth: dict  # the ground truth record
 
 
-def available(path: Path) -> bool:
-    return path.exists()
-
-
 def zyte_pages() -> list[Page]:
     truth = json.loads((ZYTE / "ground-truth.json").read_text(encoding="utf-8"))
     return [
@@ -45,9 +41,6 @@ def gne_pages() -> list[Page]:
         url = label["url"] or f"http://{label['id']}.example.invalid/"  # a page without a stated URL
         pages.append(Page(label["id"], url, (GNE / f"{label['id']}.html").read_bytes(), label))
     return pages
-
-
-GOLDEN_FIELDS = ("title", "published_at", "source_outlet", "authors", "editor", "body_first", "body_last")
 
 
 def _minute(value: str | None, precision: str | None) -> str | None:

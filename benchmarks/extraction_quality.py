@@ -11,9 +11,13 @@ Three sets:
 
 Beside ours: bare ``trafilatura.extract`` in its default mode and with favor_precision
 (body; on gne-zh also its title, date and author metadata). Median extraction time per
-page is measured for ours and for bare trafilatura (default) on the same pages, in the
+page is measured for ours and for bare trafilatura (default) on the same bytes, in the
 same process, alternating page by page so that machine noise hits both alike; each
-page's time is the fastest of three runs.
+page's time is the fastest of three runs. Only extraction is timed (for trafilatura on
+the replica, with the same decoding ours does); scoring is not. The speed target is
+enforced per set, and on the real pages (Zyte + gne-zh) as the headline.
+
+Exit status: 0 when every target is met, 1 when any is missed.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from scraper.replica.scoring import (  # noqa: E402
     METADATA_FIELDS,
     body_scores,
     duplicated_paragraphs,
+    extract_or_failure,
     leaks,
     raw_pages,
     score_entry,
@@ -79,9 +84,10 @@ def replica(rules) -> dict:
         ours, bare, bare_leaks, bare_dupes = [], [], 0, 0
         for entry in truth["articles"]:
             pages = raw_pages(site_dir, truth, entry)
-            ours.append(_timed("ours", lambda: score_entry(entry, pages, rules)))
-            decoded = [decode_html(p.body, p.content_type, rules.default_charset)[0] for p in pages]
-            text = _timed("trafilatura", lambda: "\n\n".join(trafilatura.extract(d) or "" for d in decoded))
+            extracted = _timed("ours", lambda: extract_or_failure(pages, rules))
+            ours.append(score_entry(entry, pages, rules, extracted))
+            text = _timed("trafilatura", lambda: "\n\n".join(
+                trafilatura.extract(decode_html(p.body, p.content_type, rules.default_charset)[0]) or "" for p in pages))
             bare.append(body_scores(text, "\n\n".join(entry["expected"]["paragraphs"]))[2])
             bare_leaks += bool(leaks(text))
             bare_dupes += bool(duplicated_paragraphs(text))
@@ -170,7 +176,7 @@ def gne() -> dict:
         label = page.truth
         try:
             record = _timed("ours", lambda: extract_article([RawPage(page.url, page.body)],
-                                                            SiteRules.generic(page.url)).to_record())
+                                                            SiteRules.generic(page.url))).to_record()
         except ExtractionFailed:
             record, failures = {}, failures + 1
         for name, ok in score_golden(label, record).items():
@@ -222,11 +228,12 @@ def main() -> int:
             targets |= gne()
         else:
             console.print(f"[yellow]{GNE} or {GOLDEN} is absent: gne-zh set skipped[/]")
-    for name in ("replica", "Zyte", "gne-zh", "all"):
-        mine = [t for key, v in TIMES.items() if key.endswith(":ours") and name in (key.split(":")[0], "all") for t in v]
-        theirs = [t for key, v in TIMES.items() if key.endswith(":trafilatura") and name in (key.split(":")[0], "all")
-                  for t in v]
-        if not mine:
+    speed_sets = {"replica": ("replica",), "Zyte": ("Zyte",), "gne-zh": ("gne-zh",),
+                  "real pages (Zyte + gne-zh)": ("Zyte", "gne-zh")}
+    for name, members in speed_sets.items():
+        mine = [t for member in members for t in TIMES.get(f"{member}:ours", [])]
+        theirs = [t for member in members for t in TIMES.get(f"{member}:trafilatura", [])]
+        if not mine or (len(members) > 1 and not all(TIMES.get(f"{m}:ours") for m in members)):
             continue
         ours, bare = statistics.median(mine), statistics.median(theirs)
         targets[f"median ms per page, {name}"] = (f"{ours * 1000:.1f}", f"{bare * 1000:.1f}",
@@ -237,7 +244,10 @@ def main() -> int:
     for name, (value, theirs, target, ok) in targets.items():
         table.add_row(name, value, theirs, target, _mark(ok))
     console.print(table)
-    return 0
+    missed = [name for name, (*_rest, ok) in targets.items() if not ok]
+    if missed:
+        console.print(f"[red]{len(missed)} target(s) missed:[/] {', '.join(missed)}")
+    return 1 if missed else 0
 
 
 if __name__ == "__main__":

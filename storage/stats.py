@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from .models import Article, ArticleUrl, CrawlRun, Fetch, Site
+from .models import Article, ArticleUrl, CrawlRun, Site
 
 FILLED_FIELDS = ("published_at", "source_outlet", "authors", "editor", "column", "section")
 
@@ -80,11 +80,3 @@ def run_record(sessions: sessionmaker[Session], run_id: int) -> dict[str, Any]:
     with sessions() as session:
         run = session.get(CrawlRun, run_id)
         return {"id": run.id, "outcome": run.outcome, "summary": run.summary or {}}
-
-
-def fetch_outcomes(sessions: sessionmaker[Session], run_id: int | None = None) -> list[tuple[str, str | None, int]]:
-    with sessions() as session:
-        query = select(Fetch.outcome, Fetch.reason, func.count()).group_by(Fetch.outcome, Fetch.reason)
-        if run_id is not None:
-            query = query.where(Fetch.run_id == run_id)
-        return [tuple(row) for row in session.execute(query.order_by(Fetch.outcome, Fetch.reason))]

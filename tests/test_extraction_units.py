@@ -59,6 +59,13 @@ def test_undeclared_gbk_without_a_site_default_is_detected():
     assert decoding.http_charset is None and decoding.meta_charset is None
 
 
+def test_a_latin1_server_default_loses_to_cjk_bytes_even_without_a_site_default():
+    # no meta tag, no site default: only detection can see that these bytes are GBK
+    text, decoding = decode_html(_html(None, TEXT * 20).encode("gbk"), "text/html; charset=ISO-8859-1")
+    assert TEXT in text
+    assert decoding.used_charset != "iso-8859-1" and decoding.replacement_chars == 0
+
+
 def test_lost_byte_counts_replacements():
     body = _html("gb2312", "六月的西宁，蓝天白云。6月7日。").encode("gbk")
     damaged = body[:60] + body[61:]

@@ -16,12 +16,13 @@ from .script import fold
 from .types import Image
 
 # A line that is only an image's file name: "QQ图片20250529061729",
-# "ScreenShot_2025-11-23_061051_189", "IMG_2034.JPG", "微信图片_20240614.png".
-_FILE_NAME_LINE = re.compile(
-    r"^(?:QQ图片|微信图片|截图|图片|image|img|dsc|screenshot|screen ?shot|mmexport|wx_camera)?"
-    r"[\w\-. ]*?\d{4,}[\w\-. ]*?(?:\.(?:jpe?g|png|gif|webp|bmp|tiff?))?$",
-    re.IGNORECASE,
-)
+# "ScreenShot_2025-11-23_061051_189", "IMG_2034.JPG", "微信图片_20240614.png",
+# "20240614075821_001". No spaces, and either a file extension, a known prefix, or a
+# long run of digits (a timestamp), so "Calendário 2018" or "第2024号" are not taken.
+_FILE_EXTENSION = re.compile(r"\.(?:jpe?g|png|gif|webp|bmp|tiff?|heic)$", re.IGNORECASE)
+_FILE_PREFIX = re.compile(r"^(?:QQ图片|微信图片|截图|mmexport|wx_camera|img[_-]|dsc[_-]?|screen_?shot)", re.IGNORECASE)
+_FILE_STEM = re.compile(r"^[\w\-.]+$")
+_TIMESTAMP = re.compile(r"\d{8,}")
 _IMAGE_SRC_ATTRS = ("src", "data-src", "data-original", "original", "data-lazy-src")
 _CAPTION_HINT = re.compile(r"caption|pic|photo|img|tu|desc|note|zhu", re.IGNORECASE)
 _CAPTION_MAX = 160
@@ -36,9 +37,11 @@ _OPENING_LINES, _MIN_OPENING = 3, 10  # the article's first lines, found again, 
 
 def is_file_name(line: str) -> bool:
     stripped = line.strip()
-    return bool(stripped) and len(stripped) <= 80 and bool(_FILE_NAME_LINE.match(stripped)) and not re.search(
-        r"[\u4e00-\u9fff]{3,}", stripped
-    )
+    if not stripped or len(stripped) > 80 or not _FILE_STEM.match(stripped):
+        return False
+    if re.search(r"[\u4e00-\u9fff]{3,}", _FILE_PREFIX.sub("", stripped)):
+        return False
+    return bool(_FILE_EXTENSION.search(stripped) or _FILE_PREFIX.match(stripped) or _TIMESTAMP.search(stripped))
 
 
 def is_subtitle(line: str) -> bool:
@@ -176,10 +179,11 @@ def clean_paragraphs(
 ) -> list[str]:
     """Body lines without captions, file names, byline lines at the edges, boilerplate and repeats."""
     candidates: list[str] = []
+    markers = tuple(boilerplate_markers)
     for line in lines:
         if line in drop or is_file_name(line):
             continue
-        if any(fold(line).startswith(marker) for marker in boilerplate_markers):
+        if markers and fold(line).startswith(markers):
             break  # a list of links or the footer: nothing after it is the article
         candidates.append(line)
     kept = _without_repeats(candidates)

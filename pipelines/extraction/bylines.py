@@ -79,7 +79,9 @@ _PHOTO_CREDIT = re.compile(
     r"^[（(]?\s*(?:本报|本网|本報|本網)?(?:记者|記者|摄影记者|摄影|攝影|通讯员|通訊員)?\s*"
     r"([\u4e00-\u9fff·][\u4e00-\u9fff·\s、，,]{0,40}?)\s*(?:摄影?|攝影?|供图|供圖)\s*[）)]?$"
 )
-_NAME_SPLIT = re.compile(r"[\s、，,;；/|&＆]+")
+_NAME_PARTS = re.compile(r"\s*[、，,;；/|&＆]+\s*|\s{2,}")
+_SENTENCE_MARK = re.compile(r"[。！？!?：:“”\"]|\.\s")
+_MAX_CJK_NAME, _MAX_LATIN_NAME, _MAX_OUTLET = 7, 40, 40  # longer "names" are sentences that followed a label
 _LATIN_NAME_SPLIT = re.compile(r"\s*(?:[、，,;；/|&＆]|\band\b)\s*")
 _ROLE_PREFIX = re.compile(
     r"^(?:本报|本网|新华社|中新社|本報|本網|[\u4e00-\u9fff]{1,8}?)?(?:特约|见习|实习|首席|专栏)?"
@@ -124,29 +126,40 @@ NOT_A_NAME = frozenset({"未知", "佚名", "匿名", "不详", "网络", "网�
 def split_names(value: str) -> list[str]:
     """Person names in a byline value, with typesetting spaces mended.
 
-    Two-character names are often padded to three columns ("易 娜"): a run of
-    single characters separated by spaces is one name, not several.
+    Explicit separators (、，/ …, or a run of spaces) part names first. Inside one
+    part, single characters separated by a space pair up: two-character names are
+    padded to three columns ("易 娜"), so "施 翔 李 娜" is 施翔 and 李娜. What cannot be
+    a name - a sentence, a placeholder such as 未知 - is left out.
     """
     value = _ROLE_PREFIX.sub("", value.strip().strip(_BRACKETS)).strip()
     if value and not re.search(r"[\u4e00-\u9fff]", value):  # "Demi Xia": Latin names keep their spaces
-        return [t.strip() for t in _LATIN_NAME_SPLIT.split(value) if t.strip() and t.strip() not in NOT_A_NAME]
-    tokens = [t.strip(_BRACKETS) for t in _NAME_SPLIT.split(value) if t.strip(_BRACKETS)]
+        return [t.strip() for t in _LATIN_NAME_SPLIT.split(value) if _plausible_name(t.strip())]
     names: list[str] = []
-    pending = ""
-    for token in tokens:
-        token = _ROLE_PREFIX.sub("", token)
-        if not token:
-            continue
-        if _CJK_CHAR.match(token):
-            pending += token
-            continue
+    for part in _NAME_PARTS.split(value):
+        pending = ""
+        for token in part.split():
+            token = _EDITOR_CODE.sub("", _ROLE_PREFIX.sub("", token.strip(_BRACKETS)))
+            if not token:
+                continue
+            if _CJK_CHAR.match(token):
+                pending += token
+                if len(pending) == 2:
+                    names.append(pending)
+                    pending = ""
+                continue
+            if pending:
+                names.append(pending)
+                pending = ""
+            names.append(token)
         if pending:
             names.append(pending)
-            pending = ""
-        names.append(token)
-    if pending:
-        names.append(pending)
-    return [name for name in names if name not in NOT_A_NAME]
+    return [name for name in names if _plausible_name(name)]
+
+
+def _plausible_name(name: str) -> bool:
+    if not name or name in NOT_A_NAME or _SENTENCE_MARK.search(name):
+        return False
+    return len(name) <= (_MAX_CJK_NAME if re.search(r"[\u4e00-\u9fff]", name) else _MAX_LATIN_NAME)
 
 
 def clean_outlet(value: str) -> str:
@@ -154,8 +167,8 @@ def clean_outlet(value: str) -> str:
     value = _TRAILING_JUNK.sub("", value.strip().strip(_BRACKETS).strip())
     if value[:1] and re.match(r"[\u4e00-\u9fff《]", value):
         value = value.split()[0] if value.split() else value
-    value = re.split(r"\s{2,}|\s*[|｜]\s*", value)[0].strip().strip(_BRACKETS)
-    return "" if value in NOT_A_NAME else value
+    value = re.split(r"\s{2,}|\s*[|｜]\s*|[。，,；;！!？?]", value)[0].strip().strip(_BRACKETS)
+    return "" if value in NOT_A_NAME or len(value) > _MAX_OUTLET else value
 
 
 def parse_line(line: str) -> Bylines:
@@ -181,7 +194,7 @@ def parse_line(line: str) -> Bylines:
         if name == "source" and found.source is None:
             found.source = clean_outlet(value)
         elif name == "editor" and found.editor is None:
-            found.editor = "、".join(_EDITOR_CODE.sub("", n) for n in split_names(value)) or None
+            found.editor = "、".join(split_names(value)) or None
         elif name in ("published_at", "updated_at") and getattr(found, name) is None:
             setattr(found, name, value)
         elif name in ("authors", "correspondents", "photographers"):

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 _FULL = re.compile(
     r"(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"
     r"(?:\s*[T\s-]?\s*(?P<H>\d{1,2})\s*[:：时]\s*(?P<M>\d{1,2})(?:\s*[:：分]\s*(?P<S>\d{1,2})\s*秒?)?"
-    r"(?:\s*(?P<tz>Z|[+-]\d{2}:?\d{2}))?)?"
+    r"(?:[.,]\d{1,9})?(?:\s*(?P<tz>Z|[+-]\d{2}:?\d{2}))?)?"
 )
 # "06-14 07:58" with no year: the year comes from the URL (or is unknown).
 _NO_YEAR = re.compile(r"(?<![\d-])(?P<m>\d{1,2})[-/月](?P<d>\d{1,2})日?\s*(?P<H>\d{1,2})[:：](?P<M>\d{2})(?!\d)")
@@ -130,12 +130,12 @@ def parse_datetime(text: str, tz: ZoneInfo, year_hint: int | None = None, source
     return None
 
 
-def plausible(value: DateValue, now: datetime | None, from_url: date | None) -> bool:
-    """Not after the page was fetched, and within a day of the URL's date path."""
+def plausible(value: DateValue, now: datetime | None, from_url: date | None, tz: ZoneInfo | None = None) -> bool:
+    """Not after the page was fetched, and within a day of the URL's date path (a day in the site's zone)."""
     if now is not None and value.value > now + timedelta(hours=1):
         return False
     if from_url is not None:
-        local = value.value.astimezone(value.value.tzinfo).date()
+        local = value.value.astimezone(tz).date() if tz else value.value.date()
         if abs((local - from_url).days) > 1:
             return False
     return True
@@ -148,7 +148,7 @@ def choose(candidates: Iterable[DateValue], tz: ZoneInfo, url: str, now: datetim
     """
     from_url = url_date(url)
     for candidate in candidates:
-        if candidate and plausible(candidate, now, from_url):
+        if candidate and plausible(candidate, now, from_url, tz):
             return candidate
     if from_url is not None:
         return DateValue(datetime(from_url.year, from_url.month, from_url.day, tzinfo=tz), "day", "url")

@@ -39,6 +39,8 @@ _ALIASES = {
     "utf_8": "utf-8",
     "utf_8_sig": "utf-8",
 }
+# Text codecs Python has that no browser decodes a page with (labels a hostile page may declare).
+_NOT_PAGE_CHARSETS = {"undefined", "idna", "punycode", "unicode_escape", "raw_unicode_escape", "utf_7", "mbcs", "oem"}
 _SINGLE_BYTE = {"cp1252", "iso8859_15", "cp1251", "koi8_r", "mac_roman"}
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 # A CJK decoding is "clean" when at most this share of characters were replaced.
@@ -50,10 +52,12 @@ def normalize_charset(label: str | None) -> str | None:
     if not label:
         return None
     try:
-        name = codecs.lookup(label.strip().strip("\"'").lower()).name
+        info = codecs.lookup(label.strip().strip("\"'").lower())
     except LookupError:
         return None
-    return _ALIASES.get(name.replace("-", "_"), name)
+    if not getattr(info, "_is_text_encoding", True) or info.name.replace("-", "_") in _NOT_PAGE_CHARSETS:
+        return None  # base64, zlib, rot13, idna …: Python codecs, never a web page's charset
+    return _ALIASES.get(info.name.replace("-", "_"), info.name)
 
 
 def http_charset(content_type: str | None) -> str | None:
@@ -109,16 +113,25 @@ def decode_html(body: bytes, content_type: str | None = None, default: str | Non
         name = normalize_charset(label)
         if name and name != "utf-8" and name not in candidates:
             candidates.append(name)
-    decoded = {name: body.decode(name, errors="replace") for name in candidates}
+    decoded: dict[str, str] = {}
+
+    def clean(name: str) -> bool:
+        if name not in decoded:  # decoded lazily: most pages stop at the first candidate
+            decoded[name] = body.decode(name, errors="replace")
+        return decoded[name].count("\ufffd") <= _CLEAN_SHARE * max(1, len(decoded[name]))
+
     for name in candidates:
-        if name in _SINGLE_BYTE:
-            continue
-        replaced = decoded[name].count("\ufffd")
-        if replaced <= _CLEAN_SHARE * max(1, len(decoded[name])):
+        if name not in _SINGLE_BYTE and clean(name):
             return result(decoded[name], name, name)
     detected = _detect(body)
-    if detected and detected != "utf-8" and detected not in decoded:
-        decoded[detected] = body.decode(detected, errors="replace")
+    # A multi-byte charset the detector finds, decoding cleanly, beats a Latin-1 label:
+    # Latin-1 decodes any bytes at all, so its lack of errors proves nothing.
+    if detected and detected != "utf-8" and detected not in _SINGLE_BYTE and clean(detected):
+        return result(decoded[detected], detected, detected)
+    for name in candidates:
+        clean(name)
+    if detected and detected != "utf-8":
+        clean(detected)
     if not decoded:
         return result(body.decode("utf-8", errors="replace"), "utf-8", detected)
     # Nothing decoded cleanly: the fewest replacements, declared ones first.

@@ -5,9 +5,6 @@ Chinese portals often hold the article in one <div> or <td> of text separated by
 the most non-link text per tag, weighted by its punctuation (sentences have
 punctuation, menus do not), is the article. Statistics are gathered bottom-up
 in one pass over the tree, so the cost is linear in the page's size.
-
-The same pass estimates how long the main text is, which is how the generic
-path decides that another extractor returned too little.
 """
 
 from __future__ import annotations
@@ -129,8 +126,3 @@ def block_lines(block: Block) -> list[str]:
         lines.append(line)
     skip_links = {(a.text_content() or "").strip() for a in block.element.iter("a")}
     return [line for line in lines if line not in skip_links]
-
-
-def main_text_length(root: etree._Element) -> int:
-    block = best_block(root)
-    return block.text if block else 0

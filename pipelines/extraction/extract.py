@@ -80,7 +80,7 @@ def _date_candidates(view: View, found: bylines_mod.Bylines, meta: dict[str, str
     The sources that cost a scan of the whole markup (JSON-LD, script variables)
     are read only when nothing before them gave a plausible date.
     """
-    year = _year_hint(url, meta, fetched_at)
+    year = _year_hint(url, meta, fetched_at, tz)
 
     def candidates() -> Iterator[DateValue | None]:
         if view.direct_date:
@@ -101,7 +101,7 @@ def _date_candidates(view: View, found: bylines_mod.Bylines, meta: dict[str, str
     return choose((c for c in candidates() if c), tz, url, fetched_at)
 
 
-def _year_hint(url: str, meta: dict[str, str], fetched_at) -> int | None:
+def _year_hint(url: str, meta: dict[str, str], fetched_at, tz: ZoneInfo) -> int | None:
     """The year of a date printed without one ("10-08 12:00"): from the URL, a meta date, the fetch."""
     from_url = url_date(url)
     if from_url:
@@ -110,7 +110,7 @@ def _year_hint(url: str, meta: dict[str, str], fetched_at) -> int | None:
         match = re.search(r"(?:19|20)\d{2}", meta.get(key, ""))
         if match:
             return int(match.group(0))
-    return fetched_at.year if fetched_at else None
+    return fetched_at.astimezone(tz).year if fetched_at else None
 
 
 def _bylines(view: View, paragraphs: list[str]) -> bylines_mod.Bylines:
@@ -143,7 +143,7 @@ def _byline_source(name: str, found: bylines_mod.Bylines, view: View) -> str:
     return "label" if key in found.raw else "text"
 
 
-def _updated_at(found: bylines_mod.Bylines, meta: dict[str, str], url: str, tz: ZoneInfo):
+def _updated_at(found: bylines_mod.Bylines, meta: dict[str, str], tz: ZoneInfo):
     """When the page says it was updated (更新时间, article:modified_time), if it does."""
     for text in (found.updated_at, meta.get("article:modified_time"), meta.get("og:updated_time")):
         value = parse_datetime(text, tz, None, "updated") if text else None
@@ -188,12 +188,13 @@ def extract_article(pages: Sequence[RawPage], rules: SiteRules) -> Article:
     template = select_template(root, url, rules.templates)
     # read from the tree before a generic body extraction consumes it
     canonical = fields.canonical_url(root, url, rules)
-    section, section_source = fields.section(root, url, rules, template)
+    crumbs = fields.breadcrumbs(root, rules, template)
     declared_language = (root.get("lang") or root.get("xml:lang") or "").strip().lower()
     trees = [p.tree for p in parsed]
     view = template_view(trees, template, rules) if template else generic_view(trees, meta, rules)
     if not view.title:
         raise ExtractionFailed("no_title", "no headline in a template, <h1>, og:title or <title>")
+    section, section_source = fields.section(crumbs, view.title, url, rules)
 
     subtitle = view.subtitle or next((line for line in view.header if is_subtitle(line)), None)
     paragraphs = view.paragraphs
@@ -209,7 +210,7 @@ def extract_article(pages: Sequence[RawPage], rules: SiteRules) -> Article:
 
     found = _bylines(view, paragraphs)
     found.merge(credit)
-    updated = _updated_at(found, meta, url, tz)
+    updated = _updated_at(found, meta, tz)
     published = _date_candidates(view, found, meta, lead.markup, url, tz, lead.raw.fetched_at)
     replacement_chars = sum(p.decoding.replacement_chars for p in parsed)
     flags = quality_flags(text, replacement_chars)

@@ -20,7 +20,8 @@ _CRUMB_SPLIT = re.compile(r"\s*(?:>|＞|›|»|→|/|\|)\s*")
 _TITLE_SEPARATOR = re.compile(r"\s*(?:_{1,2}|\||｜|–|—|-{1,2}| - )\s*")
 _HEADLINE_TAGS = ("h1", "h2", "h3", "p", "div", "span", "td", "strong", "b", "font")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-_BADGE = 4  # characters of a badge (原创, 独家, 置顶) an element may add to the headline
+_BADGE = 4
+_MAX_SECTION = 20  # a longer "crumb" is a headline or a sentence  # characters of a badge (原创, 独家, 置顶) an element may add to the headline
 _SQUEEZE = re.compile(r"\s+")
 
 
@@ -112,8 +113,8 @@ def _without_site_name(crumb: str, noise: set[str]) -> str:
     return crumb
 
 
-def section(root: etree._Element, url: str, rules: SiteRules, template: Template | None) -> tuple[str | None, str]:
-    """(section, source): the last breadcrumb that is not the site itself; else the profile's URL map."""
+def breadcrumbs(root: etree._Element, rules: SiteRules, template: Template | None) -> list[str]:
+    """The page's breadcrumb trail ("您当前的位置：首页 > 党建 > …"), without the site's own name."""
     noise = set(rules.site_names) | {rules.outlet, "首页", "正文", "网站首页", "返回首页"} - {""}
     given = first(root, template.breadcrumb) if template and template.breadcrumb else None
     for element in [given] if given is not None else _BREADCRUMB_CANDIDATES(root):
@@ -127,10 +128,18 @@ def section(root: etree._Element, url: str, rules: SiteRules, template: Template
             after = _BREADCRUMB_MARK.split(element_text(element), maxsplit=1)[-1]
             crumbs = _CRUMB_SPLIT.split(after)
         crumbs = [_without_site_name(c.strip(" >›»"), noise) for c in crumbs]
-        crumbs = [c for c in crumbs if c]
-        if crumbs:
-            return crumbs[-1], "breadcrumb"
-        break
+        return [c for c in crumbs if c]
+    return []
+
+
+def section(crumbs: list[str], title: str, url: str, rules: SiteRules) -> tuple[str | None, str]:
+    """(section, source): the last crumb that names a section, not the article (breadcrumbs often
+    end with the headline); else the profile's URL-prefix map."""
+    headline = _squeeze(title)
+    for crumb in reversed(crumbs):
+        squeezed = _squeeze(crumb)
+        if len(crumb) <= _MAX_SECTION and not (squeezed and (squeezed in headline or headline.startswith(squeezed))):
+            return crumb, "breadcrumb"
     path = urlsplit(url).path
     for prefix, name in rules.sections:  # longest prefix first
         if path.startswith(prefix):
@@ -147,11 +156,17 @@ def language(declared: str, text: str, rules: SiteRules) -> str:
 
 
 def canonical_url(root: etree._Element, page_url: str, rules: SiteRules) -> str:
-    """The page's rel=canonical when it stays on the same host, else the page URL, canonicalised."""
+    """The page's rel=canonical when it stays on the same host and names a page, not a section
+    or the home page (a template's site-wide canonical); else the page URL, canonicalised."""
     link = next((el.get("href") for el in root.iter("link") if (el.get("rel") or "").lower() == "canonical"), None)
     if link:
-        candidate = urljoin(page_url, link.strip())
-        if urlsplit(candidate).netloc.lower() == urlsplit(page_url).netloc.lower():
+        try:
+            candidate = urljoin(page_url, link.strip())
+            target, page = urlsplit(candidate), urlsplit(page_url)
+        except ValueError:
+            return canonicalize(page_url, rules.tracking_params)
+        folder_like = target.path in ("", "/") or (target.path.endswith("/") and not page.path.endswith("/"))
+        if target.netloc.lower() == page.netloc.lower() and not folder_like:
             return canonicalize(candidate, rules.tracking_params)
     return canonicalize(page_url, rules.tracking_params)
 

@@ -118,8 +118,7 @@ def template_view(pages: list[PageTree], template: Template, rules: SiteRules) -
     if template.subtitle:
         view.subtitle = element_text(first(root, template.subtitle)) or None
     for page in pages:
-        page_template = template if page is pages[0] else select_template(page.root, page.raw.url, [template])
-        container = first(page.root, (page_template or template).body)
+        container = first(page.root, template.body)  # later pages share the first page's template
         if container is None:
             continue
         page_images, captions = images_in(container, page.raw.url)

@@ -73,13 +73,21 @@ class PageScore:
     error: str | None = None
 
 
-def score_entry(entry: dict, pages: list[RawPage], rules: SiteRules) -> PageScore:
+def extract_or_failure(pages: list[RawPage], rules: SiteRules) -> Article | ExtractionFailed:
+    try:
+        return extract_article(pages, rules)
+    except ExtractionFailed as exc:
+        return exc
+
+
+def score_entry(entry: dict, pages: list[RawPage], rules: SiteRules,
+                extracted: Article | ExtractionFailed | None = None) -> PageScore:
+    """How one replica article came out against its ground truth (``extracted``: a result already made)."""
     expected = entry["expected"]
     score = PageScore(entry["url"], entry["template"], entry["encoding"], 0.0)
-    try:
-        article: Article = extract_article(pages, rules)
-    except ExtractionFailed as exc:
-        score.error = str(exc)
+    article = extract_or_failure(pages, rules) if extracted is None else extracted
+    if isinstance(article, ExtractionFailed):
+        score.error = str(article)
         return score
     record = article.to_record()
     score.f1 = body_scores(article.text, "\n\n".join(expected["paragraphs"]))[2]

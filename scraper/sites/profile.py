@@ -8,6 +8,7 @@ the file, the key and the fix.
 
 from __future__ import annotations
 
+import codecs
 import re
 import tomllib
 import warnings
@@ -160,6 +161,8 @@ def _templates(path: Path, raw: object) -> tuple[Template, ...]:
         if unknown:
             raise reader.fail(", ".join(sorted(unknown)), f"unknown; allowed keys: {', '.join(sorted(names))}")
         values = {key: reader.get(key, str) for key in table}
+        if "url_pattern" in values:
+            reader.regex("url_pattern")
         for key, value in values.items():
             if key not in ("name", "url_pattern"):
                 try:
@@ -173,7 +176,32 @@ def _templates(path: Path, raw: object) -> tuple[Template, ...]:
     return tuple(templates)
 
 
+_KEYS = {
+    "site": {"name", "outlet", "self_outlet_aliases", "site_names", "origin", "domains", "timezone", "language",
+             "default_charset"},
+    "politeness": {f.name for f in fields(Politeness)},
+    "discovery": {"start_urls", "article_pattern", "article_page_pattern", "list_pattern", "max_list_pages",
+                  "tracking_params"},
+    "extraction": {"remove", "boilerplate_markers", "removal_markers"},
+}
+
+
+def _no_typos(raw: dict, path: Path) -> None:
+    """A misspelt table or key would be silently ignored (robots obeyed or not!): refuse it."""
+    unknown = set(raw) - set(_KEYS) - {"sections", "templates"}
+    if unknown:
+        raise ProfileError(f"{path.name}: unknown table(s) {', '.join(sorted(unknown))}; "
+                           f"known: {', '.join(sorted([*_KEYS, 'sections', 'templates']))}")
+    for table, allowed in _KEYS.items():
+        if isinstance(raw.get(table), dict):
+            extra = set(raw[table]) - allowed
+            if extra:
+                raise ProfileError(f"{path.name}: [{table}] unknown key(s) {', '.join(sorted(extra))}; "
+                                   f"allowed: {', '.join(sorted(allowed))}")
+
+
 def parse_profile(raw: dict, path: Path) -> SiteProfile:
+    _no_typos(raw, path)
     site = _Reader(path, "site", raw.get("site"))
     name = site.get("name", str)
     origin = _url(site, "origin", site.get("origin", str)).rstrip("/")
@@ -197,6 +225,8 @@ def parse_profile(raw: dict, path: Path) -> SiteProfile:
     )
     if "base" not in discovery.article_page_pattern.groupindex and discovery.article_page_pattern.pattern != r"^(?!)":
         raise discovery_reader.fail("article_page_pattern", "needs a named group (?P<base>…) for the article's first page")
+    if discovery.max_list_pages < 1:
+        raise discovery_reader.fail("max_list_pages", "must be at least 1")
 
     politeness_reader = _Reader(path, "politeness", raw.get("politeness", {}))
     defaults = Politeness()
@@ -206,6 +236,15 @@ def parse_profile(raw: dict, path: Path) -> SiteProfile:
             for f in fields(Politeness)
         }
     )
+    for key in ("concurrent_requests_per_domain", "download_delay", "retry_times", "autothrottle_target_concurrency"):
+        if getattr(politeness, key) < 0 or (key == "concurrent_requests_per_domain" and politeness.concurrent_requests_per_domain < 1):
+            raise politeness_reader.fail(key, "must not be negative (and at least 1 request at a time)")
+    default_charset = site.get("default_charset", str, None)
+    if default_charset:
+        try:
+            codecs.lookup(default_charset)
+        except LookupError:
+            raise site.fail("default_charset", f"{default_charset!r} is not a known charset (e.g. gb18030)") from None
 
     sections_raw = raw.get("sections", {})
     if not isinstance(sections_raw, dict) or not all(isinstance(v, str) for v in sections_raw.values()):
@@ -224,7 +263,8 @@ def parse_profile(raw: dict, path: Path) -> SiteProfile:
         boilerplate_markers=extraction.strings("boilerplate_markers", ()),
         remove_selectors=extraction.strings("remove", ()),
         tracking_params=discovery_reader.strings("tracking_params", ()),
-        default_charset=site.get("default_charset", str, None),
+        default_charset=default_charset,
+        **({"removal_markers": extraction.strings("removal_markers")} if "removal_markers" in extraction.data else {}),
     )
     return SiteProfile(
         name=name, path=path, domains=domains, rules=rules, discovery=discovery, politeness=politeness
