@@ -1,10 +1,11 @@
-"""Item pipeline: run the pure extractor on an article's pages."""
+"""Item pipeline: run the pure extractor on an article's pages, and note each page's reading in WARC."""
 
 from __future__ import annotations
 
 import logging
 
-from pipelines.extraction import ExtractionFailed, RawPage, extract_article
+from pipelines.extraction import EXTRACTOR_VERSION, ExtractionFailed, RawPage, extract_article, removal_notice
+from pipelines.extraction.decode import decode_html
 from storage.outcomes import Outcome, Reason, reason_for_status
 
 logger = logging.getLogger(__name__)
@@ -23,29 +24,65 @@ class ExtractPipeline:
         return cls(crawler)
 
     def process_item(self, item):
-        if item.kind != "article" or item.outcome is not None:
-            return item
+        if item.kind == "article" and item.outcome is None:
+            self._extract(item)
+        self._write_metadata(item)
+        return item
+
+    def _extract(self, item) -> None:
         first = item.pages[0]
         if first.status != 200:
-            item.outcome, item.reason = Outcome.FAILED, reason_for_status(first.status)
-            return item
+            item.outcome, item.reason = Outcome.FAILED, reason_for_status(first.status, first.headers.get("location"))
+            return
         failed = next((p for p in item.pages[1:] if p.status != 200), None)
         if failed is not None:
             item.outcome, item.reason = Outcome.FAILED, Reason.INCOMPLETE_MULTIPAGE
             item.detail = f"{failed.url}: HTTP {failed.status}"
-            return item
+            return
         content_type = (first.content_type or "text/html").split(";")[0].strip().lower()
         if content_type not in _HTML_TYPES:
             item.outcome, item.reason, item.detail = Outcome.FAILED, Reason.NOT_HTML, content_type
-            return item
+            return
         rules = self.crawler.spider.profile.rules
         pages = [RawPage(p.site_url, p.body, p.content_type, p.fetched_at) for p in item.pages]
         try:
-            item.article = extract_article(pages, rules)
+            article = extract_article(pages, rules)
         except ExtractionFailed as exc:
-            item.outcome, item.reason, item.detail = Outcome.FAILED, exc.reason, exc.detail
+            notice = removal_notice(pages, rules)
+            item.outcome = Outcome.FAILED
+            item.reason, item.detail = (Reason.REMOVAL_NOTICE, notice) if notice else (exc.reason, exc.detail)
+            return
         except Exception as exc:  # one bad page must never stop the crawl
             logger.exception("extraction failed on %s", first.url)
             item.outcome, item.reason = Outcome.FAILED, Reason.EXTRACTION_ERROR
             item.detail = f"{type(exc).__name__}: {exc}"[:500]
-        return item
+            return
+        notice = removal_notice(pages, rules, article)
+        if notice:
+            item.outcome, item.reason, item.detail = Outcome.FAILED, Reason.REMOVAL_NOTICE, notice
+            return
+        item.article = article
+
+    def _write_metadata(self, item) -> None:
+        """A WARC metadata record beside each page's response: how it was read and what came of it."""
+        archive = getattr(self.crawler, "newsarchive_warc", None)
+        if archive is None:
+            return
+        decodings = {p.url: p.decoding for p in item.article.extraction.pages} if item.article else {}
+        for page in item.pages:
+            if page.warc is None:
+                continue
+            decoding = decodings.get(page.site_url)
+            if decoding is None and page.body:
+                decoding = decode_html(page.body, page.content_type)[1]
+            archive.write_metadata(page.final_url, page.warc.record_id, {
+                "run_id": self.crawler.stats.get_value("newsarchive/run_id"),
+                "site": item.site,
+                "kind": item.kind,
+                "site_url": page.site_url,
+                "extractor_version": EXTRACTOR_VERSION,
+                "method": item.article.extraction.method if item.article else None,
+                "decoding": vars(decoding) if decoding else None,
+                "outcome": item.outcome,
+                "reason": item.reason,
+            }, page.fetched_at)

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from sqlalchemy.exc import SQLAlchemyError
 
 from storage.db import open_archive, resolve_db_url
-from storage.outcomes import Outcome, Reason, reason_for_status
+from storage.outcomes import TAKEDOWN_REASONS, Outcome, Reason, reason_for_status
 from storage.repository import Archive, FetchRecord
 
 logger = logging.getLogger(__name__)
@@ -25,10 +25,13 @@ def fetch_records(item) -> list[FetchRecord]:
             FetchRecord(kind=item.kind, url=item.url, site_url=item.site_url, fetched_at=datetime.now(timezone.utc),
                         outcome=item.outcome or Outcome.FAILED, reason=item.reason, detail=item.detail)
         ]
-    outcome, reason = item.outcome, item.reason
+    outcome, reason, detail = item.outcome, item.reason, item.detail
     if item.kind == "list" and outcome is None:
-        status = item.pages[0].status
-        outcome, reason = (Outcome.LIST, None) if status == 200 else (Outcome.FAILED, reason_for_status(status))
+        first = item.pages[0]
+        location = first.headers.get("location")
+        outcome, reason = (Outcome.LIST, None) if first.status == 200 else (Outcome.FAILED, reason_for_status(first.status, location))
+        if reason == Reason.REDIRECT_OFFSITE:
+            detail = f"redirected to {location}"
     return [
         FetchRecord(
             kind=item.kind,
@@ -43,7 +46,9 @@ def fetch_records(item) -> list[FetchRecord]:
             fetched_at=page.fetched_at,
             outcome=outcome,
             reason=reason,
-            detail=item.detail,
+            detail=detail,
+            warc=page.warc,
+            payload=page.payload,
         )
         for number, page in enumerate(item.pages, start=1)
     ]
@@ -72,15 +77,23 @@ class StorePipeline:
     def process_item(self, item):
         fetches = fetch_records(item)
         record = item.article.to_record() if item.article is not None else None
+        removal = None
+        if item.kind == "article" and item.reason in TAKEDOWN_REASONS:
+            last = item.pages[-1] if item.pages else None
+            removal = {"reason": item.reason, "status": last.status if last else None,
+                       "final_url": item.redirect_to or (last.site_url if last else item.site_url), "detail": item.detail}
         try:
-            outcome, _uid = self.archive.record(self.run_id, self.site_id, fetches, record)
+            outcome, _uid = self.archive.record(self.run_id, self.site_id, fetches, record, removal)
         except SQLAlchemyError as exc:
             # The page is recorded as failed; nothing stored before is touched.
             logger.error("could not store %s: %s", item.url, exc)
             for fetch in fetches:
                 fetch.outcome, fetch.reason = Outcome.FAILED, Reason.STORAGE_ERROR
                 fetch.detail = f"{type(exc).__name__}: {exc}"[:500]
-            self.archive.record(self.run_id, self.site_id, fetches, None)
+            try:
+                self.archive.record(self.run_id, self.site_id, fetches, None)
+            except SQLAlchemyError as again:  # even the failure rows were refused: say so, keep crawling
+                logger.error("could not record the failure of %s either: %s", item.url, again)
             outcome = Outcome.FAILED
         self.crawler.stats.inc_value(f"newsarchive/{item.kind}/{outcome or fetches[0].outcome}")
         return item

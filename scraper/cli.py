@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import functools
 import gzip
+import io
 import sys
 import time
 from datetime import date
@@ -38,6 +39,9 @@ DbOption = Annotated[
 DEMO_DB = Path("data/demo.db")
 DEMO_JSONL = Path("data/demo.jsonl")
 REPLICA_DIR = Path("data/replica")
+
+
+_LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 
 
 class UserError(Exception):
@@ -112,10 +116,19 @@ def crawl(
     log_level: Annotated[str, typer.Option(help="Scrapy log level")] = "WARNING",
 ) -> None:
     """Crawl SITE into the archive and print what the run did."""
+    from urllib.parse import urlsplit
+
     from scraper.crawl import run_crawl
     from storage.stats import run_record
 
-    run_id = run_crawl(site, db=db, base_url=base_url, fast=fast, log_level=log_level)
+    if log_level.upper() not in _LOG_LEVELS:
+        raise UserError(f"--log-level {log_level!r} is not one of {', '.join(_LOG_LEVELS)}")
+    if base_url is not None:
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise UserError(f"--base-url {base_url!r} is not an http(s) address; e.g. http://127.0.0.1:8000")
+
+    run_id = run_crawl(site, db=db, base_url=base_url, fast=fast, log_level=log_level.upper())
     _engine, sessions = open_archive(db)
     run = run_record(sessions, run_id)
     print_run_summary(run["summary"], title=f"Run {run_id} of {site}")
@@ -141,7 +154,11 @@ def export(
     _engine, sessions = open_archive(db)
     records = iter_records(sessions, where)
     if output is None:
-        count = write_jsonl(records, sys.stdout)
+        # UTF-8 whatever the terminal's locale says: the format is UTF-8 (README)
+        stdout = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="\n")
+        count = write_jsonl(records, stdout)
+        stdout.flush()
+        stdout.detach()
     else:
         try:
             output.parent.mkdir(parents=True, exist_ok=True)
@@ -204,7 +221,7 @@ def _read_page(source: str) -> tuple[bytes, str | None, str]:
         try:
             with urllib.request.urlopen(source, timeout=30) as response:
                 return response.read(), response.headers.get("Content-Type"), response.geturl()
-        except (urllib.error.URLError, OSError) as exc:
+        except (urllib.error.URLError, OSError, ValueError) as exc:
             raise UserError(f"cannot fetch {source}: {getattr(exc, 'reason', exc)}") from None
     path = Path(source)
     if not path.is_file():
@@ -269,15 +286,113 @@ def extract(
         console.print(f"  {escape(paragraph[:160])}")
 
 
+@app.command()
+@friendly
+def reextract(
+    site: Annotated[str | None, typer.Option(help="Only this site")] = None,
+    since: Annotated[str | None, typer.Option(help="Published on or after this day (YYYY-MM-DD, site time)")] = None,
+    until: Annotated[str | None, typer.Option(help="Published on or before this day (YYYY-MM-DD, site time)")] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes [default: one per core]", min=1)] = None,
+    warc_dir: Annotated[Path | None, typer.Option(
+        help="Where the crawl wrote its WARC files [default: $NEWSARCHIVE_WARC_DIR, else `warc` beside a SQLite archive]",
+    )] = None,
+    db: DbOption = None,
+) -> None:
+    """Re-run extraction over the archived WARC captures (no network); a new version only where the result changed."""
+    import os
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+    from sqlalchemy import select
+
+    from pipelines.reextract import reextract as run_reextract
+    from scraper.sites.profile import load_profile
+    from storage.db import default_warc_dir
+    from storage.export import ArticleFilter
+    from storage.models import Site
+
+    where = ArticleFilter(site=site, since=_parse_day(since, "--since"), until=_parse_day(until, "--until"))
+    url = resolve_db_url(db)
+    _engine, sessions = open_archive(url)
+    folder = warc_dir or Path(os.environ.get("NEWSARCHIVE_WARC_DIR") or default_warc_dir(url))
+    if not folder.is_dir():
+        raise UserError(f"no WARC folder at {folder}; pass --warc-dir (where the crawl wrote its .warc.gz files)")
+    with sessions() as session:
+        names = [name for name in session.scalars(select(Site.name).order_by(Site.name)) if site in (None, name)]
+    if site and not names:
+        raise UserError(f"the archive has no site {site!r}")
+    rules = {name: load_profile(name).rules for name in names}
+    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=err, transient=True) as bar:
+        task = bar.add_task("re-extracting", total=None)
+        report = run_reextract(sessions, folder, rules, where, workers,
+                               progress=lambda done, total: bar.update(task, completed=done, total=total))
+    table = Table(title=f"Re-extraction ({report.articles} articles, {report.pages} pages, {report.seconds:.1f} s)",
+                  title_justify="left")
+    table.add_column("result")
+    table.add_column("articles", justify="right")
+    table.add_row("unchanged", str(report.unchanged))
+    table.add_row("changed (new version)", str(report.changed))
+    for reason, count in sorted(report.failed.items()):
+        table.add_row(f"failed: {reason}", str(count))
+    console.print(table)
+
+
+@app.command()
+@friendly
+def history(
+    article: Annotated[str, typer.Argument(help="Article id (from exports) or any URL it was seen under")],
+    db: DbOption = None,
+) -> None:
+    """An article's versions (with what changed and a diff of its text), removals and reappearances."""
+    from storage.history import article_history
+    from storage.versions import text_diff
+
+    _engine, sessions = open_archive(db)
+    found = article_history(sessions, article)
+    if found is None:
+        raise UserError(f"no archived article has the id or URL {article!r}")
+    a = found.article
+    console.print(f"[bold]{escape(a.title)}[/]  ({a.uid}, {a.canonical_url})", highlight=False)
+    if a.removed_at:
+        console.print(f"[red]removed from the site since {a.removed_at:%Y-%m-%d %H:%M} UTC[/]: "
+                      f"{escape(str(a.removal_evidence))}", highlight=False)
+    table = Table(title="Versions", title_justify="left")
+    for column in ("version", "captured (UTC)", "from", "extractor", "what changed"):
+        table.add_column(column)
+    for version in found.versions:
+        source = f"run {version.run_id}" if version.run_id else version.source
+        table.add_row(str(version.version), f"{version.created_at:%Y-%m-%d %H:%M:%S}", source,
+                      version.extractor_version, escape(version.diff_summary or "first capture"))
+    console.print(table)
+    if found.events:
+        events = Table(title="Events", title_justify="left")
+        for column in ("when (UTC)", "event", "evidence"):
+            events.add_column(column)
+        for event in found.events:
+            events.add_row(f"{event.at:%Y-%m-%d %H:%M:%S}", event.kind, escape(str(event.evidence or "")))
+        console.print(events)
+    for before, after in zip(found.versions, found.versions[1:]):
+        console.print(f"[bold]version {before.version} → {after.version}[/]")
+        if before.record.get("title") != after.record.get("title"):
+            console.print(f"[red]- title: {escape(str(before.record.get('title')))}[/]")
+            console.print(f"[green]+ title: {escape(str(after.record.get('title')))}[/]")
+        for line in text_diff(before.record, after.record, f"v{before.version}", f"v{after.version}"):
+            style = "green" if line.startswith("+") else "red" if line.startswith("-") else "cyan" if line.startswith("@@") else ""
+            console.print(f"[{style}]{escape(line)}[/]" if style else escape(line), highlight=False, soft_wrap=True)
+
+
 @replica_app.command("build")
 @friendly
 def replica_build(
     output: Annotated[Path, typer.Option("-o", "--output", help="Folder to write the site into (replaced)")] = REPLICA_DIR,
+    snapshot: Annotated[int, typer.Option(help="1: the site; 2: the same site later (edits, takedowns, new articles)")] = 1,
 ) -> None:
     """Write the replica site (pages, server manifest, ground truth) into a folder."""
     from scraper.replica.generate import build_site
 
-    truth = build_site(output)
+    if snapshot not in (1, 2):
+        raise UserError(f"--snapshot must be 1 or 2, not {snapshot}")
+    truth = build_site(output, snapshot=snapshot)
     console.print(f"{len(truth['articles'])} article URLs ({truth['stories']} stories) written to {output}")
 
 
@@ -286,12 +401,15 @@ def replica_build(
 def replica_serve(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 picks a free one)")] = 8000,
     site_dir: Annotated[Path, typer.Option(help="A built replica (built afresh when it is the default folder)")] = REPLICA_DIR,
+    snapshot: Annotated[int, typer.Option(help="Which snapshot to build into the default folder (1 or 2)")] = 1,
 ) -> None:
     """Serve the replica on 127.0.0.1 until interrupted."""
     from scraper.replica.generate import build_site
 
+    if snapshot not in (1, 2):
+        raise UserError(f"--snapshot must be 1 or 2, not {snapshot}")
     if site_dir == REPLICA_DIR:
-        build_site(site_dir)
+        build_site(site_dir, snapshot=snapshot)
     server = _start_server(site_dir, port)
     console.print(f"replica of Qinghai News at {server.base_url}/ (Ctrl-C to stop)")
     try:

@@ -19,6 +19,8 @@ class FetchedPage:
     body: bytes
     fetched_at: datetime
     retries: int = 0
+    warc: Any = None  # storage.warc.Location of this capture's record, when archiving is on
+    payload: Any = None  # the record holding the payload (itself, or what a revisit refers to)
 
     @property
     def content_type(self) -> str | None:
@@ -37,4 +39,5 @@ class PageItem:
     outcome: str | None = None  # set when the spider already knows (skipped, failed)
     reason: str | None = None
     detail: str | None = None
+    redirect_to: str | None = None  # where an article URL now sends readers (site address)
     article: Any = None  # the extracted Article, set by the extract pipeline

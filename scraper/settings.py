@@ -15,6 +15,8 @@ ITEM_PIPELINES = {
 DOWNLOADER_MIDDLEWARES = {
     # sees responses before RedirectMiddleware (600): redirects off the site are kept and recorded
     "scraper.middlewares.OffsiteRedirectGuard": 650,
+    # next to the downloader: every response as received (compressed, redirects, retried 5xx) goes to WARC
+    "scraper.archiving.WarcCaptureMiddleware": 950,
 }
 
 # Every response reaches the spider, whatever its status, so a 404 is recorded
@@ -32,3 +34,6 @@ LOG_LEVEL = os.environ.get("NEWSARCHIVE_LOG_LEVEL", "INFO")
 
 NEWSARCHIVE_DB_URL = os.environ.get("NEWSARCHIVE_DB_URL")  # None: sqlite:///data/archive.db
 NEWSARCHIVE_BASE_URL = os.environ.get("NEWSARCHIVE_BASE_URL")  # fetch the profile's site from here
+NEWSARCHIVE_WARC = os.environ.get("NEWSARCHIVE_WARC", "1") not in ("0", "false", "no", "off")
+NEWSARCHIVE_WARC_DIR = os.environ.get("NEWSARCHIVE_WARC_DIR")  # None: `warc` beside a SQLite archive, else data/warc
+NEWSARCHIVE_WARC_MAX_BYTES = int(os.environ.get("NEWSARCHIVE_WARC_MAX_BYTES", 1 << 30))

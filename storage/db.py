@@ -16,6 +16,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import DatabaseError as SQLAlchemyDatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import dialect
@@ -38,6 +39,14 @@ def resolve_db_url(db: str | None = None) -> str:
     except ArgumentError:
         raise DatabaseError(f"{value!r} is not a database URL; give a file path or e.g. postgresql+psycopg://host/db") from None
     return value
+
+
+def default_warc_dir(db_url: str) -> Path:
+    """A `warc` folder beside a SQLite archive; `data/warc` for a server database."""
+    url = make_url(db_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return Path(url.database).expanduser().resolve().parent / "warc"
+    return Path("data/warc").resolve()
 
 
 def _prepare_sqlite_file(url: str) -> None:
@@ -78,15 +87,22 @@ def _alembic_config() -> Config:
 def ensure_schema(engine: Engine) -> None:
     """Create or upgrade the schema to the newest migration."""
     config = _alembic_config()
-    head = ScriptDirectory.from_config(config).get_current_head()
+    script = ScriptDirectory.from_config(config)
+    head = script.get_current_head()
     try:
         with engine.begin() as connection:
-            if MigrationContext.configure(connection).get_current_revision() == head:
+            current = MigrationContext.configure(connection).get_current_revision()
+            if current == head:
                 return
+            if current is not None and current not in {rev.revision for rev in script.walk_revisions()}:
+                raise DatabaseError(f"the archive at {engine.url!r} has schema revision {current}, newer than this "
+                                    f"newsarchive knows ({head}); upgrade newsarchive to open it")
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     except OperationalError as exc:
         raise DatabaseError(f"cannot open the archive at {engine.url!r}: {exc.orig}") from None
+    except SQLAlchemyDatabaseError as exc:
+        raise DatabaseError(f"{engine.url!r} is not an archive database ({exc.orig}); choose another --db") from None
 
 
 def open_archive(db: str | None = None) -> tuple[Engine, sessionmaker[Session]]:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from .models import Article, ArticleUrl, Site
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "article.schema.json"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,9 @@ def article_record(article: Article, site: Site, aliases: list[str]) -> dict[str
         "quality_flags": article.quality_flags,
         "extraction": article.extraction,
         "extractor_version": article.extractor_version,
+        "warc_record_id": article.warc_record_id,
+        "version": article.version,
+        "removed_at": _iso(article.removed_at, tz),
         "content_hash": article.content_hash,
         "first_seen_at": _iso(article.first_seen_at, tz),
         "last_seen_at": _iso(article.last_seen_at, tz),

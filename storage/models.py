@@ -11,7 +11,18 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -35,6 +46,8 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
+# Values that come from pages or servers (sections, outlets, headers…) are Text: PostgreSQL
+# enforces VARCHAR lengths that SQLite ignores, and a page may print anything there.
 class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
 
@@ -57,7 +70,7 @@ class CrawlRun(Base):
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
     outcome: Mapped[str] = mapped_column(String(16))  # running, ok, partial, failed, interrupted
-    base_url: Mapped[str | None] = mapped_column(String(255))  # where the site was fetched from, if not its origin
+    base_url: Mapped[str | None] = mapped_column(Text)  # where the site was fetched from, if not its origin
     summary: Mapped[dict[str, Any] | None]  # counts written when the run ends
 
 
@@ -79,10 +92,21 @@ class Fetch(Base):
     detail: Mapped[str | None] = mapped_column(Text)
     article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"), index=True)
     page_number: Mapped[int] = mapped_column(Integer, default=1)
-    content_type: Mapped[str | None] = mapped_column(String(255))
+    content_type: Mapped[str | None] = mapped_column(Text)
     size: Mapped[int | None]  # body bytes
     retries: Mapped[int] = mapped_column(Integer, default=0)
     fetched_at: Mapped[datetime]
+    # The WARC record of this capture (response, or revisit when the payload was archived before)
+    warc_file: Mapped[str | None] = mapped_column(String(255))
+    warc_offset: Mapped[int | None] = mapped_column(BigInteger)
+    warc_length: Mapped[int | None] = mapped_column(BigInteger)
+    warc_record_id: Mapped[str | None] = mapped_column(String(64))
+    warc_type: Mapped[str | None] = mapped_column(String(16))
+    payload_digest: Mapped[str | None] = mapped_column(String(64), index=True)
+    # Where the payload's bytes are: this record, or the one a revisit refers to
+    payload_file: Mapped[str | None] = mapped_column(String(255))
+    payload_offset: Mapped[int | None] = mapped_column(BigInteger)
+    payload_record_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class Article(Base):
@@ -96,17 +120,17 @@ class Article(Base):
     title: Mapped[str] = mapped_column(Text)
     subtitle: Mapped[str | None] = mapped_column(Text)
     column: Mapped[str | None] = mapped_column("article_column", Text)  # "column" is an SQL keyword
-    section: Mapped[str | None] = mapped_column(String(128))
-    source_outlet: Mapped[str | None] = mapped_column(String(128))
+    section: Mapped[str | None] = mapped_column(Text)
+    source_outlet: Mapped[str | None] = mapped_column(Text)
     authors: Mapped[list[Any]]
     correspondents: Mapped[list[Any]] = mapped_column(JSON, server_default="[]")
     photographers: Mapped[list[Any]] = mapped_column(JSON, server_default="[]")
-    editor: Mapped[str | None] = mapped_column(String(128))
+    editor: Mapped[str | None] = mapped_column(Text)
     bylines_raw: Mapped[dict[str, Any]] = mapped_column(JSON, server_default="{}")
     published_at: Mapped[datetime | None]
     published_precision: Mapped[str | None] = mapped_column(String(8))  # second, minute, day
     updated_at: Mapped[datetime | None]
-    language: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
     page_urls: Mapped[list[Any]]
     images: Mapped[list[Any]]
@@ -118,11 +142,50 @@ class Article(Base):
     last_seen_at: Mapped[datetime]
     first_run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id"))
     last_run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id"))
+    record_hash: Mapped[str | None] = mapped_column(String(64))  # of the versioned fields (see versions.py)
+    version: Mapped[int] = mapped_column(Integer, server_default="1")  # the current version's number
+    warc_record_id: Mapped[str | None] = mapped_column(String(64))  # the capture the current version was read from
+    removed_at: Mapped[datetime | None]  # set while the site no longer serves the article
+    removal_evidence: Mapped[dict[str, Any] | None]
 
     __table_args__ = (
         Index("ix_articles_site_hash", "site_id", "content_hash"),
         Index("ix_articles_site_published", "site_id", "published_at"),
     )
+
+
+class ArticleVersion(Base):
+    """Every state an article has been seen in, whole; version 1 is the first capture."""
+
+    __tablename__ = "article_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
+    version: Mapped[int]
+    created_at: Mapped[datetime]  # when the capture it came from was fetched
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))  # None: from re-extraction
+    source: Mapped[str] = mapped_column(String(16))  # crawl, reextract
+    record_hash: Mapped[str] = mapped_column(String(64))
+    extractor_version: Mapped[str] = mapped_column(String(32))
+    warc_record_id: Mapped[str | None] = mapped_column(String(64))
+    diff_summary: Mapped[str | None] = mapped_column(Text)
+    record: Mapped[dict[str, Any]]  # the versioned fields, as exported
+
+    __table_args__ = (UniqueConstraint("article_id", "version", name="uq_article_versions_article_version"),)
+
+
+class ArticleEvent(Base):
+    """An article leaving the site (removed), coming back (reappeared), or an archived capture
+    the current extractor could not read (reextract_failed), with the evidence."""
+
+    __tablename__ = "article_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # removed, reappeared, reextract_failed
+    at: Mapped[datetime]
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+    evidence: Mapped[dict[str, Any] | None]
 
 
 class ArticleUrl(Base):

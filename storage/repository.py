@@ -18,8 +18,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from .models import Article, ArticleUrl, CrawlRun, Fetch, Site
+from .models import Article, ArticleEvent, ArticleUrl, ArticleVersion, CrawlRun, Fetch, Site
 from .outcomes import Outcome
+from .versions import diff_summary, record_hash
+from .warc import Location, warc_date
 
 _SPACE = re.compile(r"\s+")
 
@@ -56,6 +58,8 @@ class FetchRecord:
     outcome: str | None = None  # None: decided by storing the article
     reason: str | None = None
     detail: str | None = None
+    warc: Location | None = None  # this capture's record (response or revisit)
+    payload: Location | None = None  # the record holding the payload's bytes
 
 
 # Article fields copied verbatim from the extractor's record.
@@ -109,38 +113,69 @@ class Archive:
         site_id: int,
         fetches: Sequence[FetchRecord],
         article: Mapping[str, Any] | None = None,
+        removal: Mapping[str, Any] | None = None,
     ) -> tuple[str | None, str | None]:
         """Store one crawled page (all pages of one article) in one transaction.
 
-        Returns (outcome, article uid) of the article, or (None, None) when there is none.
+        ``removal`` is the evidence that the page no longer serves its article
+        (a 404/410, a redirect to a list, a deletion notice); an archived article
+        at that URL is then marked removed, and stays. Returns (outcome, article uid)
+        of the article, or (None, None) when there is none.
         """
         with self.sessions.begin() as session:
             outcome, article_row = (None, None)
+            seen_at = max(f.fetched_at for f in fetches) if fetches else now()
             if article is not None:
-                seen_at = max(f.fetched_at for f in fetches) if fetches else now()
-                outcome, article_row = _store_article(session, run_id, site_id, article, seen_at)
-            for fetch in fetches:
-                session.add(
-                    Fetch(
-                        run_id=run_id,
-                        site_id=site_id,
-                        kind=fetch.kind,
-                        url=fetch.url,
-                        site_url=fetch.site_url,
-                        final_url=fetch.final_url,
-                        status=fetch.status,
-                        outcome=fetch.outcome or outcome or Outcome.FAILED,
-                        reason=fetch.reason,
-                        detail=fetch.detail,
-                        article_id=article_row.id if article_row is not None else None,
-                        page_number=fetch.page_number,
-                        content_type=fetch.content_type,
-                        size=fetch.size,
-                        retries=fetch.retries,
-                        fetched_at=fetch.fetched_at,
-                    )
+                capture = next((f.payload or f.warc for f in fetches if f.payload or f.warc), None)
+                outcome, article_row = _store_article(
+                    session, run_id, site_id, article, seen_at, capture.record_id if capture else None
                 )
+            elif removal is not None:
+                article_row = _mark_removed(session, run_id, [f.site_url for f in fetches], removal, seen_at)
+                outcome = Outcome.REMOVED if article_row is not None else None
+            for fetch in fetches:
+                session.add(_fetch_row(run_id, site_id, fetch, outcome, article_row))
             return outcome, article_row.uid if article_row is not None else None
+
+    def revise_many(self, results: Sequence[tuple[int, Mapping[str, Any]]], at: datetime,
+                    source: str = "reextract") -> list[str]:
+        """New readings of archived captures, in one transaction: a new version where the
+        result changed (keeping the capture it came from), else only the extraction audit
+        is refreshed. Returns each one's outcome, in order."""
+        outcomes = []
+        with self.sessions.begin() as session:
+            rows = {a.id: a for a in session.scalars(select(Article).where(Article.id.in_([i for i, _ in results])))}
+            for article_id, record in results:
+                row = rows[article_id]
+                if record_hash(record) == row.record_hash:
+                    row.extraction = record["extraction"]
+                    row.extractor_version = record["extraction"]["extractor_version"]
+                    outcomes.append(Outcome.UNCHANGED)
+                else:
+                    _new_version(session, row, record, at, None, source, row.warc_record_id)
+                    outcomes.append(Outcome.CHANGED)
+        return outcomes
+
+    def note_reextract_failures(self, failures: Sequence[tuple[int, str, str | None]], at: datetime) -> None:
+        """An archived capture that today's extractor cannot read: an event; the article stays as it was."""
+        with self.sessions.begin() as session:
+            for article_id, reason, detail in failures:
+                session.add(ArticleEvent(article_id=article_id, kind="reextract_failed", at=at, run_id=None,
+                                         evidence={"reason": reason, "detail": detail}))
+
+    def find_payload(self, digest: str) -> tuple[Location, str, str] | None:
+        """The first archived record with this payload: (location, its WARC-Date, its target URI)."""
+        with self.sessions() as session:
+            row = session.execute(
+                select(Fetch.payload_file, Fetch.payload_offset, Fetch.payload_record_id, Fetch.final_url, Fetch.fetched_at)
+                .where(Fetch.payload_digest == digest, Fetch.payload_file.is_not(None))
+                .order_by(Fetch.id)
+                .limit(1)
+            ).first()
+        if row is None:
+            return None
+        file, offset, record_id, uri, fetched_at = row
+        return Location(file, offset, 0, record_id, "response", digest), warc_date(fetched_at), uri
 
     def finish_run(self, run_id: int, interrupted: bool = False) -> dict[str, Any]:
         """Close the run with its counts and outcome; returns the summary."""
@@ -149,77 +184,168 @@ class Archive:
             run = session.get(CrawlRun, run_id)
             run.finished_at = now()
             summary["seconds"] = round((run.finished_at - run.started_at).total_seconds(), 2)
-            if interrupted:
-                run.outcome = "interrupted"
-            elif summary["pages_fetched"] == 0:
-                run.outcome = "failed"
-            else:
-                run.outcome = "ok"
+            run.outcome = "interrupted" if interrupted else run_outcome(summary)
             summary["outcome"] = run.outcome
             run.summary = summary
             return summary
 
 
-def _find_article(session: Session, site_id: int, urls: list[str], digest: str) -> tuple[Article | None, bool]:
-    """(article, found_by_url): by any known URL first, then by identical content in the site."""
-    known = session.scalar(select(ArticleUrl).where(ArticleUrl.url.in_(urls)).limit(1))
+def _fetch_row(run_id: int, site_id: int, fetch: FetchRecord, outcome: str | None, article: Article | None) -> Fetch:
+    warc, payload = fetch.warc, fetch.payload or fetch.warc
+    return Fetch(
+        run_id=run_id,
+        site_id=site_id,
+        kind=fetch.kind,
+        url=fetch.url,
+        site_url=fetch.site_url,
+        final_url=fetch.final_url,
+        status=fetch.status,
+        outcome=outcome if outcome == Outcome.REMOVED else fetch.outcome or outcome or Outcome.FAILED,
+        reason=fetch.reason,
+        detail=fetch.detail,
+        article_id=article.id if article is not None else None,
+        page_number=fetch.page_number,
+        content_type=fetch.content_type,
+        size=fetch.size,
+        retries=fetch.retries,
+        fetched_at=fetch.fetched_at,
+        warc_file=warc.file if warc else None,
+        warc_offset=warc.offset if warc else None,
+        warc_length=warc.length if warc else None,
+        warc_record_id=warc.record_id if warc else None,
+        warc_type=warc.record_type if warc else None,
+        payload_digest=warc.payload_digest if warc else None,
+        payload_file=payload.file if payload else None,
+        payload_offset=payload.offset if payload else None,
+        payload_record_id=payload.record_id if payload else None,
+    )
+
+
+def _find_article(
+    session: Session, site_id: int, page_url: str, canonical: str, digest: str
+) -> tuple[Article | None, str, str]:
+    """(article, how it was found, canonical URL to use).
+
+    By the URL the page was read from first, then by the URL its rel=canonical
+    names, then by identical content in the site. A canonical link is a hint, not
+    an identity: a site that gives every page the same one (its home page, the
+    section) must not merge different articles, so a match through it counts only
+    when the content is the same too; otherwise the page stands on its own URL.
+    """
+    known = session.scalar(select(ArticleUrl).where(ArticleUrl.url == page_url))
     if known is not None:
-        return session.get(Article, known.article_id), True
+        article = session.get(Article, known.article_id)
+        primary = known.kind == "canonical" or known.url == article.url
+        return article, "primary" if primary else "alias", canonical
+    if canonical != page_url:
+        known = session.scalar(select(ArticleUrl).where(ArticleUrl.url == canonical))
+        if known is not None:
+            article = session.get(Article, known.article_id)
+            if article.content_hash == digest:
+                return article, "copy", canonical
+            canonical = page_url  # the canonical link names another article: ignore it
     same = session.scalar(
         select(Article).where(Article.site_id == site_id, Article.content_hash == digest).order_by(Article.id).limit(1)
     )
-    return same, False
+    return same, "copy" if same is not None else "new", canonical
+
+
+def _when(value: str | datetime | None) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _apply(row: Article, record: Mapping[str, Any]) -> None:
+    """The article's current state becomes ``record``'s (its URL stays the one it was first read from)."""
+    for name in _ARTICLE_FIELDS:
+        if name != "url":  # the URL it was first read from stays: it is the one versions come from
+            setattr(row, name, record.get(name))
+    row.published_at, row.updated_at = _when(record.get("published_at")), _when(record.get("updated_at"))
+    row.content_hash = content_hash(record["title"], record["text"])
+    row.extractor_version = record["extraction"]["extractor_version"]
+    row.record_hash = record_hash(record)
+
+
+def _new_version(session: Session, row: Article, record: Mapping[str, Any], at: datetime, run_id: int | None,
+                 source: str, warc_record_id: str | None) -> None:
+    previous = session.scalar(
+        select(ArticleVersion).where(ArticleVersion.article_id == row.id).order_by(ArticleVersion.version.desc()).limit(1)
+    )
+    number = (previous.version if previous else 0) + 1
+    session.add(
+        ArticleVersion(
+            article_id=row.id,
+            version=number,
+            created_at=at,
+            run_id=run_id,
+            source=source,
+            record_hash=record_hash(record),
+            extractor_version=record["extraction"]["extractor_version"],
+            warc_record_id=warc_record_id,
+            diff_summary=diff_summary(previous.record, record) if previous else None,
+            record=dict(record),
+        )
+    )
+    _apply(row, record)
+    row.version, row.warc_record_id = number, warc_record_id
 
 
 def _store_article(
-    session: Session, run_id: int, site_id: int, record: Mapping[str, Any], seen_at: datetime
+    session: Session, run_id: int, site_id: int, record: Mapping[str, Any], seen_at: datetime,
+    warc_record_id: str | None,
 ) -> tuple[str, Article]:
-    canonical = record["canonical_url"]
+    """Insert, version or alias one extracted article.
+
+    Only the article's own URL can change it: an alias that still serves an older
+    text (the same story in a second section) must not flip the archive back and forth.
+    """
     digest = content_hash(record["title"], record["text"])
+    existing, how, canonical = _find_article(session, site_id, record["url"], record["canonical_url"], digest)
     urls = list(dict.fromkeys([canonical, record["url"]]))
-    existing, by_url = _find_article(session, site_id, urls, digest)
-    published_at, updated_at = (_when(record.get(name)) for name in ("published_at", "updated_at"))
 
     if existing is None:
         row = Article(
             uid=article_uid(canonical),
             site_id=site_id,
             canonical_url=canonical,
-            published_at=published_at,
-            updated_at=updated_at,
-            extractor_version=record["extraction"]["extractor_version"],
-            content_hash=digest,
+            url=record["url"],
             first_seen_at=seen_at,
             last_seen_at=seen_at,
             first_run_id=run_id,
             last_run_id=run_id,
-            **{name: record.get(name) for name in _ARTICLE_FIELDS},
         )
+        _apply(row, record)
         session.add(row)
         session.flush()
+        _new_version(session, row, record, seen_at, run_id, "crawl", warc_record_id)
         _add_urls(session, row, urls, run_id, seen_at)
         return Outcome.STORED, row
 
     existing.last_seen_at = max(existing.last_seen_at, seen_at)
     existing.last_run_id = run_id
-    if not by_url:
-        _add_urls(session, existing, urls, run_id, seen_at)
+    _add_urls(session, existing, urls, run_id, seen_at)
+    if how == "copy":
         return Outcome.DUPLICATE, existing
-    if existing.content_hash == digest:
-        _add_urls(session, existing, urls, run_id, seen_at)
+    if existing.removed_at is not None:  # it came back
+        session.add(ArticleEvent(article_id=existing.id, kind="reappeared", at=seen_at, run_id=run_id,
+                                 evidence={"url": record["url"]}))
+        existing.removed_at, existing.removal_evidence = None, None
+    if how == "alias" or record_hash(record) == existing.record_hash:
         return Outcome.UNCHANGED, existing
-    # Changed content under a known URL: the archive keeps the newest text here.
-    for name in _ARTICLE_FIELDS:
-        if name != "url":
-            setattr(existing, name, record.get(name))
-    existing.published_at, existing.updated_at = published_at, updated_at
-    existing.content_hash = digest
-    existing.extractor_version = record["extraction"]["extractor_version"]
+    _new_version(session, existing, record, seen_at, run_id, "crawl", warc_record_id)
     return Outcome.CHANGED, existing
 
 
-def _when(value: str | datetime | None) -> datetime | None:
-    return datetime.fromisoformat(value) if isinstance(value, str) else value
+def _mark_removed(session: Session, run_id: int, urls: list[str], evidence: Mapping[str, Any],
+                  at: datetime) -> Article | None:
+    """The archived article at one of ``urls``, marked removed (once) with the evidence; None if none."""
+    known = session.scalar(select(ArticleUrl).where(ArticleUrl.url.in_(urls)).limit(1))
+    if known is None:
+        return None
+    article = session.get(Article, known.article_id)
+    if article.removed_at is None:
+        article.removed_at, article.removal_evidence = at, dict(evidence)
+        session.add(ArticleEvent(article_id=article.id, kind="removed", at=at, run_id=run_id, evidence=dict(evidence)))
+    return article
 
 
 def _add_urls(session: Session, article: Article, urls: list[str], run_id: int, seen_at: datetime) -> None:
@@ -237,6 +363,22 @@ def _add_urls(session: Session, article: Article, urls: list[str], run_id: int, 
             )
 
 
+# A run whose article failures exceed this share is "partial": worth an operator's look.
+PARTIAL_FAILURE_SHARE = 0.2
+
+
+def run_outcome(summary: dict[str, Any]) -> str:
+    """ok, partial or failed, from a finished run's counts."""
+    succeeded = sum(summary[k] for k in ("articles_new", "articles_unchanged", "articles_changed", "duplicates",
+                                         "articles_removed"))
+    failed = summary["articles_failed"]
+    if summary["pages_fetched"] == 0 or (failed and not succeeded):
+        return "failed"  # nothing answered, or every article failed (a redesign, a block page)
+    if failed > PARTIAL_FAILURE_SHARE * (failed + succeeded):
+        return "partial"
+    return "ok"
+
+
 def run_summary(session: Session, run_id: int) -> dict[str, Any]:
     """Counts of one run, from its fetch rows. Articles are counted once however many pages they span."""
     rows = session.execute(
@@ -252,15 +394,20 @@ def run_summary(session: Session, run_id: int) -> dict[str, Any]:
         Outcome.UNCHANGED: "articles_unchanged",
         Outcome.CHANGED: "articles_changed",
         Outcome.DUPLICATE: "duplicates",
+        Outcome.REMOVED: "articles_removed",
         Outcome.LIST: "list_pages",
     }
     summary: dict[str, Any] = {name: 0 for name in counters.values()}
-    summary.update(pages_fetched=fetched or 0, bytes=0, skipped={}, failures={})
+    summary.update(pages_fetched=fetched or 0, bytes=0, articles_failed=0, skipped={}, failures={})
     for kind, outcome, reason, page_number, count, size in rows:
         summary["bytes"] += int(size or 0)
-        if outcome in counters and (kind != "article" or page_number == 1):
+        if kind == "article" and page_number != 1:
+            continue  # later pages of an article: it is counted once, by its first page
+        if outcome in counters:
             summary[counters[outcome]] += count
         elif outcome in (Outcome.SKIPPED, Outcome.FAILED):
+            if kind == "article" and outcome == Outcome.FAILED:
+                summary["articles_failed"] += count
             bucket = summary["skipped" if outcome == Outcome.SKIPPED else "failures"]
             bucket[reason] = bucket.get(reason, 0) + count
     return summary

@@ -29,7 +29,8 @@ def test_unknown_site():
 @pytest.mark.parametrize(
     "edit, needle",
     [
-        (lambda t: t.replace("[discovery]", "[discovery_typo]"), "[discovery] is missing"),
+        (lambda t: t.replace("[discovery]", "[discovery_typo]"), "unknown table(s) discovery_typo"),
+        (lambda t: t[: t.index("[discovery]")] + t[t.index("# URL path prefix"):], "[discovery] is missing"),
         (lambda t: t.replace('timezone = "Asia/Shanghai"', 'timezone = "Asia/Xining"'), "timezone"),
         (lambda t: t.replace(r"article_pattern = '^/", "article_pattern = '^/(["), "not a valid regular expression"),
         (lambda t: t.replace('origin = "http://www.qhnews.com"', 'origin = "www.qhnews.com"'), "absolute http(s) URLs"),
@@ -38,9 +39,14 @@ def test_unknown_site():
          "must be a int"),
         (lambda t: t + "\n[site\n", "not valid TOML"),
         (lambda t: t.replace('name = "qhnews"\n', ""), "name is required"),
+        (lambda t: t.replace("obey_robots = true", "obey_robot = false"), "unknown key(s) obey_robot"),
+        (lambda t: t.replace("[extraction]", "[extration]"), "unknown table(s) extration"),
+        (lambda t: t.replace('default_charset = "gb18030"', 'default_charset = "gb-18030x"'), "not a known charset"),
+        (lambda t: t.replace("retry_times = 2", "retry_times = -5"), "must not be negative"),
+        (lambda t: t.replace('name = "a"\n', 'name = "a"\nurl_pattern = "(["\n'), "not a valid regular expression"),
     ],
-    ids=["missing-table", "bad-timezone", "bad-regex", "relative-origin", "bad-selector", "wrong-type", "broken-toml",
-         "missing-key"],
+    ids=["misspelt-table", "missing-table", "bad-timezone", "bad-regex", "relative-origin", "bad-selector", "wrong-type", "broken-toml",
+         "missing-key", "typo-key", "typo-table", "bad-charset", "negative", "bad-url-pattern"],
 )
 def test_malformed_profiles_name_the_key(tmp_path, edit, needle):
     path = tmp_path / "broken.toml"
@@ -49,6 +55,12 @@ def test_malformed_profiles_name_the_key(tmp_path, edit, needle):
         load_profile(str(path))
     assert needle in str(raised.value)
     _assert_one_line_error(run_cli("crawl", str(path), "--db", str(tmp_path / "a.db")), needle)
+
+
+def test_the_shipped_profile_keeps_its_own_name():
+    profile = load_profile("qhnews")
+    assert profile.name == profile.rules.site == "qhnews"
+    assert profile.politeness.autothrottle_target_concurrency > 0
 
 
 def test_unwritable_db(tmp_path):
@@ -85,3 +97,31 @@ def test_help_lists_every_command():
     assert result.returncode == 0
     for command in ("crawl", "export", "stats", "replica", "demo"):
         assert command in result.stdout
+
+
+def test_bad_options_and_foreign_databases(tmp_path):
+    _assert_one_line_error(run_cli("crawl", "qhnews", "--db", str(tmp_path / "a.db"), "--log-level", "bogus"),
+                           "--log-level")
+    _assert_one_line_error(run_cli("crawl", "qhnews", "--db", str(tmp_path / "a.db"), "--base-url", "127.0.0.1:9"),
+                           "not an http(s) address")
+    not_a_db = tmp_path / "notes.db"
+    not_a_db.write_text("these are my notes, not an archive\n" * 100)
+    _assert_one_line_error(run_cli("stats", "--db", str(not_a_db)), "not an archive database")
+    _assert_one_line_error(run_cli("extract", "http://[::1"), "cannot fetch")
+
+
+def test_an_archive_from_a_newer_version_is_refused_not_broken(tmp_path):
+    import sqlite3
+
+    db = tmp_path / "a.db"
+    assert run_cli("stats", "--db", str(db)).returncode == 0
+    with sqlite3.connect(db) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '9999'")
+    _assert_one_line_error(run_cli("stats", "--db", str(db)), "newer than this newsarchive")
+
+
+def test_export_to_stdout_is_utf8_whatever_the_locale(tmp_path):
+    db = tmp_path / "a.db"
+    assert run_cli("stats", "--db", str(db)).returncode == 0
+    result = run_cli("export", "--db", str(db), env={"PYTHONIOENCODING": "latin-1"})
+    assert result.returncode == 0 and result.stdout == ""

@@ -162,6 +162,12 @@ def _hostile_site(folder):
         "5": (403, "text/html", b"<html><body>Forbidden</body></html>"),
         "6": (302, "text/html", b""),  # redirects off the site
         "7": (200, "text/html", ("<html><body>" + "<div>" * 3000 + "层层嵌套" + "</div>" * 3000 + "</body></html>").encode("gbk")),
+        "8": (500, "text/html", b"<html><body>500</body></html>"),  # every retry fails too
+        "9": (410, "text/html", b"<html><body>Gone</body></html>"),
+        "10": (200, "text/html", "<html><body><h1>两页稿件</h1><p>第一页的正文。</p>"  # its page 2 is a 404
+               "<a href='10_2.shtml'>下一页</a></body></html>".encode("gbk")),
+        "11": (302, "text/html", b""),  # a redirect without a Location
+        "12": (206, "text/html", b"<html><body><h1>Partial</h1></body></html>"),
     }
     links = "".join(f'<li><a href="/newscenter/system/2024/06/14/{n}.shtml">稿件{n}</a></li>' for n in pages)
     listing = f"<html><body><ul>{links}</ul></body></html>".encode("gbk")
@@ -174,7 +180,7 @@ def _hostile_site(folder):
         (folder / f"{name}.bin").write_bytes(body)
         manifest[f"/newscenter/system/2024/06/14/{name}.shtml"] = {
             "file": f"{name}.bin", "content_type": content_type, "status": status, "behaviour": None,
-            **({"location": "http://elsewhere.example/landing"} if status == 302 else {}),
+            **({"location": "http://elsewhere.example/landing"} if name == "6" else {}),
         }
     (folder / "_manifest.json").write_text(json.dumps(manifest))
     return folder
@@ -196,9 +202,11 @@ def test_hostile_pages_are_recorded_failures_and_nothing_stored_is_lost(crawled,
     with copied() as session:
         assert session.scalar(select(func.count()).select_from(Article)) == before
         run = session.scalar(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(1))
-        rows = dict(session.execute(
+        pairs = session.execute(
             select(Fetch.site_url, Fetch.reason).where(Fetch.run_id == run.id, Fetch.kind == "article")
-        ).all())
+        ).all()
+    rows = dict(pairs)
+    assert len(rows) == len(pairs)  # one row per URL: nothing recorded twice
     base = "http://www.qhnews.com/newscenter/system/2024/06/14/"
     assert rows[base + "2.shtml"] == "no_content"
     assert rows[base + "3.shtml"] == "not_html"
@@ -207,4 +215,12 @@ def test_hostile_pages_are_recorded_failures_and_nothing_stored_is_lost(crawled,
     assert rows[base + "6.shtml"] == "redirect_offsite"
     assert rows[base + "1.shtml"] == "decode_error"
     assert rows[base + "7.shtml"] in {"no_content", "no_title"}  # lxml gives up on 3,000 levels: refused, no crash
-    assert run.outcome == "ok" and run.summary["failures"].get("not_found") == 3  # the other start pages
+    assert rows[base + "8.shtml"] == "server_error"
+    assert rows[base + "9.shtml"] == "gone"
+    assert rows[base + "10.shtml"] == "incomplete_multipage"
+    assert rows[base + "11.shtml"] == "http_error"
+    assert rows[base + "12.shtml"] == "http_error"
+    # every article failed: the run says so, and counts each failure once
+    assert rows[base + "10_2.shtml"] == "incomplete_multipage"  # its page 2 has a row too, counted with page 1
+    assert run.outcome == "failed" and run.summary["articles_failed"] == len(rows) - 1
+    assert run.summary["failures"].get("not_found") == 3  # the other start pages

@@ -13,8 +13,8 @@ from pipelines.extraction import extract_article
 from scraper.replica.scoring import raw_pages
 from storage.db import DatabaseError, open_archive, resolve_db_url
 from storage.export import SCHEMA_PATH, ArticleFilter, iter_records
-from storage.models import Article, ArticleUrl, Fetch
-from storage.repository import Archive, FetchRecord
+from storage.models import Article, ArticleUrl, ArticleVersion, Fetch
+from storage.repository import Archive, FetchRecord, run_outcome
 from tests.services import fresh_postgres_database
 
 T0 = datetime(2024, 6, 14, 8, 0, tzinfo=timezone.utc)
@@ -101,7 +101,26 @@ def test_run_summary_counts_articles_once_and_failures_by_reason(archive, record
     assert summary["articles_new"] == 3
     assert summary["pages_fetched"] == 7
     assert summary["failures"] == {"not_found": 1} and summary["skipped"] == {"offsite": 1}
-    assert summary["outcome"] == "ok"
+    assert summary["articles_failed"] == 1
+    assert summary["outcome"] == "partial"  # 1 article of 4 failed: more than 20%
+
+
+@pytest.mark.parametrize(
+    "counts, outcome",
+    [
+        ({"articles_new": 9, "articles_failed": 1}, "ok"),
+        ({"articles_unchanged": 4, "articles_failed": 1}, "ok"),  # exactly 20%
+        ({"articles_new": 3, "articles_failed": 1}, "partial"),
+        ({"articles_failed": 5}, "failed"),  # a redesign: nothing extracts
+        ({"articles_removed": 2}, "ok"),  # takedowns noticed are a success of the crawl
+        ({"pages_fetched": 0}, "failed"),  # nothing answered
+        ({"list_pages": 3}, "ok"),  # lists read, no new links: nothing wrong
+    ],
+)
+def test_run_outcome(counts, outcome):
+    summary = {"articles_new": 0, "articles_unchanged": 0, "articles_changed": 0, "duplicates": 0,
+               "articles_removed": 0, "articles_failed": 0, "list_pages": 0, "pages_fetched": 10, **counts}
+    assert run_outcome(summary) == outcome
 
 
 def test_export_validates_against_the_schema_and_filters_in_site_time(archive, records):
@@ -149,12 +168,44 @@ def test_db_argument_takes_paths_and_urls_and_reports_unusable_ones(tmp_path, mo
 
 
 def test_a_failing_store_leaves_earlier_articles_intact(archive, records):
+    """A failure inside the transaction, after the article row was written, takes the whole page back."""
+    from sqlalchemy.exc import IntegrityError
+
     archive, sessions, site_id = archive
     run = archive.start_run(site_id)
     archive.record(run, site_id, [_fetch(records[0]["url"])], records[0])
-    broken = {**records[1], "title": None}  # NOT NULL violation inside the transaction
-    with pytest.raises(Exception):
-        archive.record(run, site_id, [_fetch(records[1]["url"])], broken)
+    broken = _fetch(records[1]["url"])
+    broken.kind = None  # NOT NULL: fails when the fetch row is flushed, after the article insert
+    with pytest.raises(IntegrityError):
+        archive.record(run, site_id, [broken], records[1])
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(Article)) == 1
-        assert session.scalar(select(func.count()).select_from(Fetch)) == 1  # the failed one rolled back whole
+        assert session.scalar(select(func.count()).select_from(Fetch)) == 1
+        assert session.scalar(select(func.count()).select_from(ArticleVersion)) == 1
+
+
+def test_a_site_wide_canonical_link_does_not_merge_different_articles(archive, records):
+    archive, sessions, site_id = archive
+    run = archive.start_run(site_id)
+    shared = "http://www.qhnews.com/dj/"  # some CMSs give every page the section as rel=canonical
+    outcomes = [archive.record(run, site_id, [_fetch(r["url"])], {**r, "canonical_url": shared})[0] for r in records[:3]]
+    assert outcomes == ["stored", "stored", "stored"]
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Article)) == 3
+        assert session.scalar(select(func.count()).select_from(Article).where(Article.canonical_url == shared)) == 1
+
+
+def test_an_alias_serving_old_text_does_not_flip_a_corrected_article(archive, records):
+    archive, sessions, site_id = archive
+    run = archive.start_run(site_id)
+    first = records[0]
+    alias = {**first, "url": "http://www.qhnews.com/newscenter/system/2024/06/14/99.shtml",
+             "canonical_url": "http://www.qhnews.com/newscenter/system/2024/06/14/99.shtml"}
+    archive.record(run, site_id, [_fetch(first["url"])], first)
+    assert archive.record(run, site_id, [_fetch(alias["url"])], alias)[0] == "duplicate"
+    corrected = {**first, "text": first["text"] + "\n\n（更正：数据已更新。）"}
+    assert archive.record(run, site_id, [_fetch(first["url"])], corrected)[0] == "changed"
+    assert archive.record(run, site_id, [_fetch(alias["url"])], alias)[0] == "unchanged"
+    with sessions() as session:
+        article = session.scalar(select(Article))
+        assert article.text.endswith("（更正：数据已更新。）") and article.version == 2

@@ -2,6 +2,7 @@
 
 from .extract import extract_article
 from .layout import select_template
+from .removal import removal_notice
 from .types import (
     EXTRACTOR_VERSION,
     Article,
@@ -27,5 +28,6 @@ __all__ = [
     "SiteRules",
     "Template",
     "extract_article",
+    "removal_notice",
     "select_template",
 ]

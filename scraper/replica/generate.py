@@ -8,6 +8,7 @@ benchmarks score against. The same corpus and seed always give the same site.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import random
@@ -78,7 +79,10 @@ _ENCODING_CYCLE = [
 _TIME_FORMATS = {"a": "%Y-%m-%d %H:%M:%S", "b": "%Y年%m月%d日 %H:%M", "c": "%Y-%m-%d %H:%M:%S"}
 _RUBY = {"內": "nèi", "網": "wǎng", "區": "qū", "現": "xiàn", "與": "yǔ", "發": "fā", "鄉": "xiāng", "這": "zhè",
          "統": "tǒng", "環": "huán", "導": "dǎo", "質": "zhì", "態": "tài", "場": "chǎng"}
-_RARE_EDITOR = "李\U0002c029"  # 𬀩: a name character outside GBK, encodable only in GB18030
+_RARE_EDITOR = "李\U0002c029"
+EDITS = ("title_fix", "title_fix", "paragraph_added", "paragraph_added", "correction", "correction")
+REMOVALS = ("removed_404", "removed_redirect", "removed_notice")
+LATE = 6  # the newest articles appear only in the second snapshot  # 𬀩: a name character outside GBK, encodable only in GB18030
 
 
 @dataclass
@@ -150,7 +154,27 @@ def plan(articles: list[CorpusArticle]) -> list[Planned]:
     trait("tracking_only", lambda p: p.article.section == "本网原创")
     for _ in range(5):
         trait("tracking", lambda p: p.article.section == "新闻中心")
+    # The second snapshot of the site: edits, takedowns and articles published since.
+    for kind in EDITS + REMOVALS:
+        trait(kind, lambda p: not p.traits and len(p.article.paragraphs) >= 3)
+    for p in [p for p in reversed(planned) if not p.traits][:LATE]:
+        p.traits.add("late")
     return planned
+
+
+def _as_published(p: Planned, snapshot: int) -> CorpusArticle:
+    """The article as the site shows it in ``snapshot`` (edits appear in the second)."""
+    a = p.article
+    if "title_fix" in p.traits and snapshot == 1:  # a doubled character, fixed later
+        middle = len(a.title) // 2
+        return dataclasses.replace(a, title=a.title[:middle] + a.title[middle - 1] + a.title[middle:])
+    if "paragraph_added" in p.traits and snapshot == 2:
+        added = f"截至记者发稿时，围绕“{a.title}”的相关工作仍在推进，本网将持续关注后续进展。"
+        return dataclasses.replace(a, paragraphs=(*a.paragraphs, added))
+    if "correction" in p.traits and snapshot == 2:
+        note = f"（更正：本文首发时第二段中有关数据表述有误，已于{p.date:%m月%d日}更正。特此说明。）"
+        return dataclasses.replace(a, paragraphs=(*a.paragraphs, note))
+    return a
 
 
 # -- rendering one article ---------------------------------------------------------------------------
@@ -296,9 +320,9 @@ def _href(section: Section, path: str, query: str = "") -> str:
     return (ORIGIN + path if section.absolute_links else path) + query
 
 
-def _related(planned: list[Planned], index: int) -> tuple[list[Link], list[Link], list[Link]]:
+def _related(planned: list[Planned], index: int, snapshot: int) -> tuple[list[Link], list[Link], list[Link]]:
     rng = random.Random(f"related:{planned[index].article.slug}")
-    others = [p for i, p in enumerate(planned) if i != index]
+    others = [p for i, p in enumerate(planned) if i != index and (snapshot == 2 or "late" not in p.traits)]
     picks = rng.sample(others, 26)
 
     def link(p: Planned, with_column: bool = False) -> Link:
@@ -309,10 +333,18 @@ def _related(planned: list[Planned], index: int) -> tuple[list[Link], list[Link]
     return [link(p) for p in picks[:8]], [link(p, True) for p in picks[8:18]], [link(p) for p in picks[18:26]]
 
 
-def build_site(out_dir: Path, articles: list[CorpusArticle] | None = None) -> dict:
-    """Write the replica into ``out_dir`` (replacing it) and return its ground truth."""
+def build_site(out_dir: Path, articles: list[CorpusArticle] | None = None, snapshot: int = 1) -> dict:
+    """Write the replica into ``out_dir`` (replacing it) and return its ground truth.
+
+    ``snapshot`` 2 is the same site later: some articles edited (a title fixed, a
+    paragraph added, a correction note), some taken down (404, a redirect to their
+    section, a deletion notice; lists still link them), some newly published.
+    """
+    if snapshot not in (1, 2):
+        raise ValueError(f"snapshot must be 1 or 2, not {snapshot!r}")
     articles = load_corpus() if articles is None else articles
     planned = plan(articles)
+    changes: dict[str, list] = {"edited": [], "removed": [], "new": []}
     if out_dir.exists():
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
@@ -327,12 +359,30 @@ def build_site(out_dir: Path, articles: list[CorpusArticle] | None = None) -> di
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(body)
         manifest[path] = {"file": relative, "content_type": content_type, "status": status, "behaviour": behaviour}
+        if status == 302:
+            manifest[path]["location"] = path.split("/system/")[0] + "/"  # the article's section list
 
     listed: dict[str, list[tuple[Planned, Link]]] = {name: [] for name in SECTIONS}
     for index, p in enumerate(planned):
+        if "late" in p.traits and snapshot == 1:
+            continue
+        p.article = _as_published(p, snapshot)
         conv = _convert(p)
         encoding = ENCODINGS[p.encoding]
-        related = _related(planned, index)
+        related = _related(planned, index, snapshot)
+        removal = next(iter(p.traits & set(REMOVALS)), None) if snapshot == 2 else None
+        if removal:
+            _write_removed(write, p, removal)
+            changes["removed"].append({"url": ORIGIN + p.path(), "kind": removal})
+            listed[p.section.name].append((p, Link(title=p.article.title, href=_href(p.section, p.path()),
+                                                   date=f"{p.date:%Y-%m-%d}")))  # lists still link it
+            continue
+        if snapshot == 2:
+            edit = next(iter(p.traits & set(EDITS)), None)
+            if edit:
+                changes["edited"].append({"url": ORIGIN + p.path(), "kind": edit})
+            if "late" in p.traits:
+                changes["new"].append({"url": ORIGIN + p.path()})
         placements = [(p.section, p.number)]
         if "two_sections" in p.traits:
             placements.append((SECTIONS["新闻中心"], _number(len(planned) + 1)))
@@ -399,6 +449,8 @@ def build_site(out_dir: Path, articles: list[CorpusArticle] | None = None) -> di
     write("/404.html", not_found_page().encode("gbk"), "text/html")
     truth = {
         "origin": ORIGIN,
+        "snapshot": snapshot,
+        "changes": changes if snapshot == 2 else None,
         "articles": truth_articles,
         "traps": traps,
         "stories": len({a["story"] for a in truth_articles}),
@@ -406,6 +458,17 @@ def build_site(out_dir: Path, articles: list[CorpusArticle] | None = None) -> di
     (out_dir / "_manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     (out_dir / "_truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1), encoding="utf-8")
     return truth
+
+
+def _write_removed(write, p: Planned, how: str) -> None:
+    """A taken-down article: gone (404), sent to its section's list, or a deletion notice."""
+    if how == "removed_404":
+        return  # no file: the server answers 404
+    if how == "removed_redirect":
+        write(p.path(), b"<html><body>Moved</body></html>", "text/html", status=302)
+        return
+    notice = not_found_page().replace("对不起，您访问的页面不存在或已被删除", "对不起，该稿件已删除")
+    write(p.path(), _encode(notice, ENCODINGS["gbk"]), "text/html")
 
 
 def _write_traps(write) -> list[dict]:

@@ -33,7 +33,7 @@ def reason_for_failure(failure: Failure) -> tuple[Outcome, Reason, str]:
             return Outcome.SKIPPED, Reason.ROBOTS_FORBIDDEN, ""
         if "offsite" in str(failure.value).lower():
             return Outcome.SKIPPED, Reason.OFFSITE, detail
-        return Outcome.SKIPPED, Reason.DOWNLOAD_ERROR, detail
+        return Outcome.FAILED, Reason.DOWNLOAD_ERROR, detail
     if _data_loss(failure):
         return Outcome.FAILED, Reason.TRUNCATED, detail
     if failure.check(CannotResolveHostError, net.DNSLookupError):

@@ -31,6 +31,7 @@ _BINARY = re.compile(
 )
 _LIST_PRIORITY, _ARTICLE_PRIORITY, _CONTINUATION_PRIORITY = 0, 10, 20
 _REDIRECTS = (301, 302, 303, 307, 308)
+_MAX_REDIRECTS = 5
 _NEXT_PAGE_TEXTS = {"下一页", "下页", "下一頁", "下頁", "next", "Next", "Next page", "next page", "›", "»"}
 
 
@@ -49,10 +50,12 @@ class NewsSpider(scrapy.Spider):
         self._fetch_netloc = urlsplit(self.fetch_origin).netloc.lower()
         self._site_hosts = {d.lower() for d in self.profile.domains}
         self._reported_links: set[str] = set()
+        self._list_pages: dict[str, set[str]] = {}  # section folder -> list pages requested
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
-        kwargs.setdefault("base_url", crawler.settings.get("NEWSARCHIVE_BASE_URL") or None)
+        if not kwargs.get("base_url"):
+            kwargs["base_url"] = crawler.settings.get("NEWSARCHIVE_BASE_URL") or None
         return super().from_crawler(crawler, *args, **kwargs)
 
     @classmethod
@@ -94,10 +97,11 @@ class NewsSpider(scrapy.Spider):
         for url in self.profile.discovery.start_urls:
             target = self.fetch_url(url)
             yield scrapy.Request(target, callback=self.parse_list, errback=self.on_error,
-                                 meta={"kind": "list", "list_page": 1}, priority=_LIST_PRIORITY)
+                                 meta={"kind": "list"}, priority=_LIST_PRIORITY)
 
     def _page(self, response: Response) -> FetchedPage:
         redirects = response.meta.get("redirect_urls") or []
+        warc = response.meta.get("warc") or {}
         return FetchedPage(
             url=redirects[0] if redirects else response.url,
             final_url=response.url,
@@ -105,8 +109,10 @@ class NewsSpider(scrapy.Spider):
             status=response.status,
             headers={k.decode("latin-1").lower(): v[0].decode("latin-1") for k, v in response.headers.items() if v},
             body=response.body,
-            fetched_at=datetime.now(timezone.utc),
+            fetched_at=warc.get("fetched_at") or datetime.now(timezone.utc),
             retries=response.meta.get("retry_times", 0),
+            warc=warc.get("record"),
+            payload=warc.get("payload"),
         )
 
     def _links(self, response: Response) -> list[tuple[str, str]]:
@@ -117,10 +123,15 @@ class NewsSpider(scrapy.Spider):
             href = anchor.attrib["href"].strip()
             if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
                 continue
-            absolute = urljoin(base, href)
-            if urlsplit(absolute).scheme in ("http", "https"):
-                text = "".join(anchor.css("::text").getall()).strip()
-                links.append((canonicalize(absolute, self.profile.rules.tracking_params), text))
+            try:
+                absolute = urljoin(base, href)
+                if urlsplit(absolute).scheme not in ("http", "https"):
+                    continue
+                link = canonicalize(absolute, self.profile.rules.tracking_params)
+                urlsplit(link).port  # noqa: B018 - raises on a port like ":8o", which would fail later
+            except ValueError:  # a malformed href must not cost the page it sits on
+                continue
+            links.append((link, "".join(anchor.css("::text").getall()).strip()))
         return links
 
     def _skipped(self, url: str, reason: Reason) -> Iterator[PageItem]:
@@ -145,12 +156,17 @@ class NewsSpider(scrapy.Spider):
                 continue  # a later page of an article: reached through its first page
             elif discovery.article_pattern.match(path):
                 yield scrapy.Request(target, callback=self.parse_article, errback=self.on_error,
-                                     meta={"kind": "article"}, priority=_ARTICLE_PRIORITY)
+                                     meta={"kind": "article", "dont_redirect": True}, priority=_ARTICLE_PRIORITY)
             elif from_list and discovery.list_pattern.match(path) and self._same_list(here, path):
-                number = response.meta.get("list_page", 1) + 1
-                if number <= discovery.max_list_pages:
+                pages = self._list_pages.setdefault(path[: path.rfind("/") + 1], {here})
+                if path not in pages and len(pages) < discovery.max_list_pages:  # distinct pages per section
+                    pages.add(path)
                     yield scrapy.Request(target, callback=self.parse_list, errback=self.on_error,
-                                         meta={"kind": "list", "list_page": number}, priority=_LIST_PRIORITY)
+                                         meta={"kind": "list"}, priority=_LIST_PRIORITY)
+
+    def _list_like(self, url: str) -> bool:
+        path = urlsplit(url).path or "/"
+        return path == "/" or bool(self.profile.discovery.list_pattern.match(path)) or path.endswith("/index.html")
 
     @staticmethod
     def _same_list(here: str, path: str) -> bool:
@@ -168,20 +184,46 @@ class NewsSpider(scrapy.Spider):
     def parse_article(self, response: Response) -> Iterator[scrapy.Request | PageItem]:
         pages = [*response.meta.get("pages", []), self._page(response)]
         first = pages[0]
-        if response.status in _REDIRECTS:  # only redirects off the site get here (see OffsiteRedirectGuard)
-            target = urljoin(response.url, response.headers.get(b"Location", b"").decode("latin-1"))
-            yield PageItem(site=self.name, kind="article", url=first.url, site_url=first.site_url, pages=pages,
-                           outcome=Outcome.FAILED, reason=Reason.REDIRECT_OFFSITE, detail=f"redirected to {target}")
+        if response.status in _REDIRECTS:
+            # Article requests follow redirects here, not in Scrapy's middleware: a redirect to a
+            # list the crawl has already read would be dropped there as a duplicate, unrecorded.
+            yield from self._redirected(response, pages)
             return
-        if response.status == 200 and hasattr(response, "text"):
-            links = self._links(response)
-            following = self._next_page(response, links, len(pages) + 1)
-            if following:
-                yield scrapy.Request(following, callback=self.parse_article, errback=self.on_error,
-                                     meta={"kind": "article", "pages": pages}, priority=_CONTINUATION_PRIORITY)
-                return
-            yield from self._follow(response, links, from_list=False)
-        yield PageItem(site=self.name, kind="article", url=first.url, site_url=first.site_url, pages=pages)
+        links = self._links(response) if response.status == 200 and hasattr(response, "text") else []
+        following = self._next_page(response, links, len(pages) + 1) if links else None
+        if following:
+            yield scrapy.Request(following, callback=self.parse_article, errback=self.on_error,
+                                 meta={"kind": "article", "pages": pages, "dont_redirect": True},
+                                 priority=_CONTINUATION_PRIORITY)
+        else:  # the article is whole: hand it over before anything else can go wrong
+            yield PageItem(site=self.name, kind="article", url=first.url, site_url=first.site_url, pages=pages)
+        yield from self._follow(response, links, from_list=False)  # the links of every page of it
+
+    def _redirected(self, response: Response, pages: list[FetchedPage]) -> Iterator[scrapy.Request | PageItem]:
+        """An article URL answered with a redirect: follow it, or record where it went."""
+        first = pages[0]
+        location = response.headers.get(b"Location", b"").decode("latin-1")
+        target = urljoin(response.url, location) if location else ""
+        fetchable = self.fetch_url(target) if target else None
+        item = {"site": self.name, "kind": "article", "url": first.url, "site_url": first.site_url, "pages": pages,
+                "outcome": Outcome.FAILED}
+        if not target:
+            yield PageItem(**item, reason=Reason.HTTP_ERROR, detail=f"HTTP {response.status} without a Location")
+        elif fetchable is None and len(pages) > 1:  # a later page left the site: the article is not whole
+            yield PageItem(**item, reason=Reason.INCOMPLETE_MULTIPAGE, detail=f"{response.url}: redirected to {target}")
+        elif fetchable is None:
+            yield PageItem(**item, reason=Reason.REDIRECT_OFFSITE, detail=f"redirected to {target}")
+        elif self._list_like(fetchable):  # an article that now leads to a section list or the home page
+            yield PageItem(**item, reason=Reason.REDIRECTED_AWAY, detail=f"redirected to {self.site_url(fetchable)}",
+                           redirect_to=self.site_url(fetchable))
+        elif len(response.meta.get("redirect_urls", [])) >= _MAX_REDIRECTS:
+            yield PageItem(**item, reason=Reason.DOWNLOAD_ERROR, detail=f"more than {_MAX_REDIRECTS} redirects")
+        else:
+            meta = {key: value for key, value in response.meta.items() if key in ("kind", "pages", "dont_redirect")}
+            meta["pages"] = pages[:-1]  # the redirect itself is archived, not part of the article
+            meta["redirect_urls"] = [*response.meta.get("redirect_urls", []), response.url]
+            yield scrapy.Request(fetchable, callback=self.parse_article, errback=self.on_error, meta=meta,
+                                 dont_filter=True, priority=_CONTINUATION_PRIORITY)
 
     def _next_page(self, response: Response, links: list[tuple[str, str]], number: int) -> str | None:
         """Page ``number`` of this article: …/123_2.shtml by the profile's pattern, or a 下一页 link

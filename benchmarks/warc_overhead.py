@@ -1,0 +1,102 @@
+"""What WARC capture costs a crawl: time with archiving on vs off, and bytes stored.
+
+    python benchmarks/warc_overhead.py [--rounds 5]
+
+Each round crawls the replica (over its real local HTTP server, with the real spider,
+``--fast``) into a fresh archive twice, once with NEWSARCHIVE_WARC=1 and once with
+NEWSARCHIVE_WARC=0, in alternating order so that machine noise hits both alike. The
+time compared is the crawl's own (the run's ``seconds``: spider open to close), the
+median over the rounds. Then a second crawl of the same site into the archived
+archive shows what an unchanged re-crawl adds (revisit records, not copies).
+Target: overhead <= 10%.
+
+Exit status: 0 when the target is met, 1 when it is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
+
+from scraper.replica.generate import build_site  # noqa: E402
+from scraper.replica.server import ReplicaServer  # noqa: E402
+from storage.db import open_archive  # noqa: E402
+from storage.models import Article, CrawlRun, Fetch  # noqa: E402
+
+console = Console(width=120)
+TARGET = 0.10
+
+
+def crawl(base_url: str, db: Path, warc: bool) -> float:
+    env = {**os.environ, "NEWSARCHIVE_WARC": "1" if warc else "0", "NEWSARCHIVE_WARC_DIR": str(db.parent / "warc")}
+    result = subprocess.run([sys.executable, "-m", "scraper.cli", "crawl", "qhnews", "--base-url", base_url,
+                             "--db", str(db), "--fast", "--log-level", "ERROR"], capture_output=True, text=True, env=env)
+    if result.returncode != 0:
+        raise SystemExit(f"crawl failed: {result.stderr[-2000:]}")
+    _engine, sessions = open_archive(str(db))
+    with sessions() as session:
+        run = session.scalar(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(1))
+        return float(run.summary["seconds"])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    seconds: dict[bool, list[float]] = {True: [], False: []}
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        build_site(root / "site")
+        with ReplicaServer(root / "site") as server:
+            for number in range(args.rounds):
+                for warc in ((True, False) if number % 2 == 0 else (False, True)):
+                    folder = root / f"round{number}-{'on' if warc else 'off'}"
+                    folder.mkdir()
+                    seconds[warc].append(crawl(server.base_url, folder / "archive.db", warc))
+            archived = root / "round0-on"
+            first_warc = sum(p.stat().st_size for p in (archived / "warc").glob("*.warc.gz"))
+            recrawl = crawl(server.base_url, archived / "archive.db", True)
+            both_warc = sum(p.stat().st_size for p in (archived / "warc").glob("*.warc.gz"))
+        _engine, sessions = open_archive(str(archived / "archive.db"))
+        with sessions() as session:
+            articles = session.scalar(select(func.count()).select_from(Article))
+            first_run = session.scalar(select(func.min(CrawlRun.id)))
+            pages = session.scalar(select(func.count()).select_from(Fetch).where(
+                Fetch.run_id == first_run, Fetch.status.is_not(None)))
+            article_pages = session.scalar(select(func.count()).select_from(Fetch).where(
+                Fetch.run_id == first_run, Fetch.kind == "article", Fetch.status.is_not(None)))
+        db_bytes = (archived / "archive.db").stat().st_size
+
+    on, off = statistics.median(seconds[True]), statistics.median(seconds[False])
+    table = Table(title=f"Replica crawl, median of {args.rounds} rounds", title_justify="left")
+    for column in ("archiving", "median s", "all rounds (s)"):
+        table.add_column(column)
+    for warc in (False, True):
+        table.add_row("on" if warc else "off", f"{statistics.median(seconds[warc]):.2f}",
+                      ", ".join(f"{s:.2f}" for s in seconds[warc]))
+    console.print(table)
+    overhead = on / off - 1
+    console.print(f"WARC overhead: {overhead:+.1%} (target <= {TARGET:.0%}) "
+                  + ("[green]met[/]" if overhead <= TARGET else "[red]missed[/]"))
+    console.print(f"storage after one crawl: {first_warc / 1024:.0f} KiB of WARC for {pages} responses "
+                  f"({first_warc / pages / 1024:.1f} KiB per response, {first_warc / article_pages / 1024:.1f} KiB "
+                  f"per article page including its share of list pages); "
+                  f"database after two crawls {db_bytes / articles / 1024:.1f} KiB per article ({articles} articles)")
+    console.print(f"an unchanged re-crawl ({recrawl:.2f} s) added {(both_warc - first_warc) / 1024:.0f} KiB of WARC "
+                  f"({(both_warc - first_warc) / first_warc:.0%} of the first): revisit records, not copies")
+    return 0 if overhead <= TARGET else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

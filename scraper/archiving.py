@@ -1,0 +1,110 @@
+"""Raw capture: every response the crawl receives goes to WARC before anything reads it.
+
+``WarcCaptureMiddleware`` sits next to the downloader (priority 950), so it sees
+each response as it arrived: still compressed, before redirects are followed and
+before a 500 is retried - every one of them is a response the crawl received. It
+writes the request and response records (or a revisit record when the same
+payload is already archived, the identical-payload-digest profile) and leaves the
+record's location in ``request.meta["warc"]`` for the spider and the pipelines.
+The item pipelines add a metadata record per page once it has been read.
+
+Settings: NEWSARCHIVE_WARC (on by default), NEWSARCHIVE_WARC_DIR (default: a
+``warc`` folder beside a SQLite archive, else ``data/warc``), NEWSARCHIVE_WARC_MAX_BYTES
+(rotation size, default 1 GiB).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from http import HTTPStatus
+from pathlib import Path
+
+from scrapy import signals
+
+from storage.db import default_warc_dir, open_archive, resolve_db_url
+from storage.repository import Archive
+from storage.warc import DEFAULT_MAX_BYTES, Capture, Location, WarcWriter, payload_digest, warc_date
+
+logger = logging.getLogger(__name__)
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+class WarcCaptureMiddleware:
+    def __init__(self, crawler):
+        self.crawler = crawler
+        settings = crawler.settings
+        self.enabled = settings.getbool("NEWSARCHIVE_WARC", True)
+        db_url = resolve_db_url(settings.get("NEWSARCHIVE_DB_URL"))
+        self.directory = Path(settings.get("NEWSARCHIVE_WARC_DIR") or default_warc_dir(db_url))
+        self.max_bytes = settings.getint("NEWSARCHIVE_WARC_MAX_BYTES", DEFAULT_MAX_BYTES)
+        self.db_url = db_url
+        self.writer: WarcWriter | None = None
+        self.archive: Archive | None = None
+        self.seen: dict[str, tuple[Location, str, str]] = {}  # digest -> (location, date, uri), this run
+        crawler.newsarchive_warc = self  # the pipelines write their metadata records through it
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        middleware = cls(crawler)
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    def _open(self) -> WarcWriter:
+        if self.writer is None:
+            run_id = self.crawler.stats.get_value("newsarchive/run_id") or 0
+            self.writer = WarcWriter(self.directory, f"{self.crawler.spider.name}-{run_id}", self.max_bytes)
+            _engine, sessions = open_archive(self.db_url)
+            self.archive = Archive(sessions)
+        return self.writer
+
+    def spider_closed(self, spider):
+        if self.writer is not None:
+            self.writer.close()
+
+    def _archived(self, digest: str) -> tuple[Location, str, str] | None:
+        """An earlier record with this payload, in this run or in the archive (with its file present)."""
+        known = self.seen.get(digest)
+        if known is None and self.archive is not None:
+            found = self.archive.find_payload(digest)
+            if found and (self.directory / found[0].file).exists():
+                known = found
+        return known
+
+    def process_response(self, request, response):
+        if not self.enabled:
+            return response
+        writer = self._open()
+        fetched_at = datetime.now(timezone.utc)
+        capture = Capture(
+            url=response.url,
+            method=request.method,
+            request_headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, vs in request.headers.items() for v in vs],
+            status=response.status,
+            reason=_reason(response.status),
+            protocol=getattr(response, "protocol", None) or "HTTP/1.1",
+            response_headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, vs in response.headers.items() for v in vs],
+            body=response.body,
+            fetched_at=fetched_at,
+        )
+        digest = payload_digest(response.body)
+        earlier = self._archived(digest) if response.body else None
+        if earlier is not None:
+            location = writer.write_capture(capture, revisit_of=earlier[0], refers_to_date=earlier[1],
+                                            refers_to_uri=earlier[2])
+            payload = earlier[0]
+        else:
+            location = payload = writer.write_capture(capture)
+            self.seen[digest] = (location, warc_date(fetched_at), capture.url)
+        request.meta["warc"] = {"record": location, "payload": payload, "fetched_at": fetched_at}
+        return response
+
+    def write_metadata(self, target_uri: str, concurrent_to: str, fields: dict, moment: datetime) -> None:
+        if self.writer is not None:
+            self.writer.write_metadata(target_uri, concurrent_to, fields, moment)
