@@ -46,6 +46,32 @@ console = Console(width=130)
 TARGET = 1.6
 
 
+def _burn(n: int) -> int:
+    total = 0
+    for i in range(n):
+        total += i * i
+    return total
+
+
+def parallel_capacity(workers: int, rounds: int = 3) -> float:
+    """How much faster ``workers`` processes burn a fixed amount of pure CPU work than one:
+    what the machine itself allows, independent of our code (2.0 on two free cores)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    work = [2_000_000] * (workers * 4)
+    serial, pooled = [], []
+    with ProcessPoolExecutor(workers) as pool:
+        list(pool.map(_burn, [1] * workers))  # start the workers before timing
+        for _ in range(rounds):
+            began = time.perf_counter()
+            list(map(_burn, work))
+            serial.append(time.perf_counter() - began)
+            began = time.perf_counter()
+            list(pool.map(_burn, work))
+            pooled.append(time.perf_counter() - began)
+    return statistics.median(serial) / statistics.median(pooled)
+
+
 def _on_host(url: str, host: str) -> str:
     parts = urlsplit(url)
     return urlunsplit(parts._replace(netloc=host))
@@ -133,7 +159,9 @@ def main() -> int:
         table.add_row(name, f"{statistics.median(values):.2f}", f"{rate[name]:.0f}", f"{rate[name] / baseline:.2f}x")
     console.print(table)
     one, many = rate["ours, 1 worker"], rate[f"ours, {args.workers} workers"]
-    console.print(f"scaling 1 -> {args.workers} workers: {many / one:.2f}x")
+    capacity = parallel_capacity(args.workers)
+    console.print(f"scaling 1 -> {args.workers} workers: {many / one:.2f}x; the machine's own parallel capacity "
+                  f"(pure CPU work, {args.workers} processes vs 1): {capacity:.2f}x")
     console.print(f"storage: {warc_bytes / archived / 1024:.1f} KiB of WARC per archived page, "
                   f"{db_bytes / articles / 1024:.1f} KiB of database per article")
     ratio = many / baseline
