@@ -3,6 +3,7 @@ adds versions exactly where its output differs; a damaged archive is reported, n
 
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import replace
 
@@ -119,3 +120,17 @@ def test_the_command_reports_counts_and_refuses_a_missing_warc_folder(two_snapsh
     assert result.returncode == 2 and "no WARC folder" in result.stderr and "Traceback" not in result.stderr
     result = run_cli("reextract", "--db", str(tmp_path / "a.db"), "--site", "nosuch", "--warc-dir", str(tmp_path))
     assert result.returncode == 2 and "no site 'nosuch'" in result.stderr
+
+
+def test_removed_articles_stay_in_the_export_with_when_they_went(two_snapshots, tmp_path):
+    root, second = two_snapshots
+    out = tmp_path / "dump.jsonl"
+    assert run_cli("export", "--db", str(root / "a.db"), "-o", str(out)).returncode == 0
+    rows = {r["canonical_url"]: r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+    removed = {c["url"] for c in second["changes"]["removed"]}
+    assert removed <= set(rows)
+    for url, row in rows.items():
+        if url in removed:
+            assert row["removed_at"] and row["removed_at"].endswith("+08:00") and row["text"]
+        else:
+            assert row["removed_at"] is None, url
