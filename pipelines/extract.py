@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import logging
 
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet import threads
+from twisted.python.threadpool import ThreadPool
+
 from pipelines.extraction import EXTRACTOR_VERSION, ExtractionFailed, RawPage, extract_article, removal_notice
 from pipelines.extraction.decode import decode_html
 from storage.outcomes import Outcome, Reason, reason_for_status
@@ -14,20 +18,49 @@ _HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
 class ExtractPipeline:
-    """Turns an article item's raw pages into an Article, or records why it could not."""
+    """Turns an article item's raw pages into an Article, or records why it could not.
+
+    Extraction runs on one worker thread, not on the reactor's: a page that takes
+    seconds to read must not stop every download meanwhile. One thread keeps the
+    extractor's objects (parsers, compiled selectors) out of concurrent use and the
+    items in order; WARC metadata is written back on the reactor's thread, beside the
+    downloader's own records.
+    """
 
     def __init__(self, crawler):
         self.crawler = crawler
+        self._pool: ThreadPool | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
 
-    def process_item(self, item):
-        if item.kind == "article" and item.outcome is None:
+    def open_spider(self):
+        self._pool = ThreadPool(1, 1, "newsarchive-extract")
+        self._pool.start()
+
+    def close_spider(self):
+        if self._pool is not None:
+            self._pool.stop()
+            self._pool = None
+
+    async def process_item(self, item):
+        if self._pool is not None and self._pending(item):
+            from twisted.internet import reactor
+
+            await maybe_deferred_to_future(threads.deferToThreadPool(reactor, self._pool, self._extract, item))
+        return self.handle(item)
+
+    def handle(self, item):
+        """Extract (in line, unless the worker thread already did) and write the metadata records."""
+        if self._pending(item):
             self._extract(item)
         self._write_metadata(item)
         return item
+
+    @staticmethod
+    def _pending(item) -> bool:
+        return item.kind == "article" and item.outcome is None and item.article is None
 
     def _extract(self, item) -> None:
         first = item.pages[0]

@@ -130,7 +130,7 @@ def _run(job: Job) -> Result:
         for page in job.pages:
             payload = read_payload(_WORKER["warc_dir"], page.file, page.offset)
             raw.append(RawPage(page.site_url, payload.body, payload.headers.get("content-type"), page.fetched_at))
-    except (OSError, ValueError, EOFError) as exc:  # a missing or damaged file: reported, nothing changed
+    except Exception as exc:  # noqa: BLE001 - a missing file, a damaged record (zlib, warcio): reported, nothing changed
         result.reason, result.detail = Reason.WARC_UNREADABLE, f"{type(exc).__name__}: {exc}"[:500]
         return result
     try:

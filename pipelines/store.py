@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timezone
 
+from scrapy import signals
 from sqlalchemy.exc import SQLAlchemyError
 
 from storage.db import open_archive, resolve_db_url
@@ -40,7 +41,7 @@ def fetch_records(item) -> list[FetchRecord]:
             final_url=page.final_url,
             status=page.status,
             content_type=page.content_type,
-            size=len(page.body),
+            size=page.wire_bytes if page.wire_bytes is not None else len(page.body),
             retries=page.retries,
             page_number=number,
             fetched_at=page.fetched_at,
@@ -63,7 +64,10 @@ class StorePipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler)
+        pipeline = cls(crawler)
+        # the close reason (finished, shutdown, …) is given only to this signal, not to close_spider
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
 
     def open_spider(self):
         spider = self.crawler.spider
@@ -98,9 +102,8 @@ class StorePipeline:
         self.crawler.stats.inc_value(f"newsarchive/{item.kind}/{outcome or fetches[0].outcome}")
         return item
 
-    def close_spider(self):
+    def spider_closed(self, spider, reason):
         if self.archive is None or self.run_id is None:
             return
-        reason = self.crawler.stats.get_value("finish_reason") or "finished"
         summary = self.archive.finish_run(self.run_id, interrupted=reason != "finished")
         logger.info("run %s finished (%s): %s", self.run_id, reason, summary)

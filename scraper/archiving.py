@@ -78,6 +78,7 @@ class WarcCaptureMiddleware:
         return known
 
     def process_response(self, request, response):
+        request.meta["wire_bytes"] = len(response.body)  # as received: still compressed here
         if not self.enabled:
             return response
         writer = self._open()

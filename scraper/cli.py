@@ -11,6 +11,7 @@ import time
 from datetime import date
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 import typer
 from rich.console import Console
@@ -38,6 +39,7 @@ DbOption = Annotated[
 ]
 DEMO_DB = Path("data/demo.db")
 DEMO_JSONL = Path("data/demo.jsonl")
+DEMO_WARC = Path("data/demo-warc")  # the demo's own: `data/warc` may hold a real archive's captures
 REPLICA_DIR = Path("data/replica")
 
 
@@ -62,6 +64,16 @@ def friendly(command):
     return wrapper
 
 
+def _http_address(value: str, option: str, example: str) -> None:
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises on a port out of range or not a number
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UserError(f"{option} {value!r} is not an http(s) address; e.g. {example}")
+
+
 def _parse_day(value: str | None, option: str) -> date | None:
     if value is None:
         return None
@@ -71,11 +83,26 @@ def _parse_day(value: str | None, option: str) -> date | None:
         raise UserError(f"{option} {value!r} is not a date; use YYYY-MM-DD") from None
 
 
+def _build(folder: Path, snapshot: int) -> dict:
+    from scraper.replica.generate import ReplicaError, build_site
+
+    try:
+        return build_site(folder, snapshot=snapshot)
+    except ReplicaError as exc:
+        raise UserError(str(exc)) from None
+    except OSError as exc:
+        raise UserError(f"cannot write the replica to {folder}: {exc.strerror or exc}") from None
+
+
 def _start_server(site_dir: Path, port: int):
     from scraper.replica.server import ReplicaServer
 
+    if not site_dir.is_dir():
+        raise UserError(f"{site_dir} is not a folder holding a built replica; run `newsarchive replica build` first")
     try:
         return ReplicaServer(site_dir, port=port)
+    except ValueError as exc:  # a damaged _manifest.json
+        raise UserError(f"{site_dir}/_manifest.json is not a replica manifest ({exc}); rebuild it") from None
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             raise UserError(f"port {port} is in use; choose another with --port (0 picks a free one)") from None
@@ -116,17 +143,13 @@ def crawl(
     log_level: Annotated[str, typer.Option(help="Scrapy log level")] = "WARNING",
 ) -> None:
     """Crawl SITE into the archive and print what the run did."""
-    from urllib.parse import urlsplit
-
     from scraper.crawl import run_crawl
     from storage.stats import run_record
 
     if log_level.upper() not in _LOG_LEVELS:
         raise UserError(f"--log-level {log_level!r} is not one of {', '.join(_LOG_LEVELS)}")
     if base_url is not None:
-        parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise UserError(f"--base-url {base_url!r} is not an http(s) address; e.g. http://127.0.0.1:8000")
+        _http_address(base_url, "--base-url", "http://127.0.0.1:8000")
 
     run_id = run_crawl(site, db=db, base_url=base_url, fast=fast, log_level=log_level.upper())
     _engine, sessions = open_archive(db)
@@ -174,7 +197,7 @@ def export(
 @friendly
 def stats(
     site: Annotated[str | None, typer.Option(help="Only this site")] = None,
-    runs: Annotated[int, typer.Option(help="How many recent runs to list")] = 5,
+    runs: Annotated[int, typer.Option(help="How many recent runs to list", min=1, max=10_000)] = 5,
     db: DbOption = None,
 ) -> None:
     """What the archive holds: articles by section and outlet, field fill rates, recent runs."""
@@ -244,6 +267,8 @@ def extract(
     from pipelines.extraction.urls import rebase
     from scraper.sites.profile import load_profile, profile_for_url
 
+    if url is not None:
+        _http_address(url, "--url", "http://www.qhnews.com/dj/system/2024/06/14/030321475.shtml")
     body, content_type, fetched_url = _read_page(source)
     profile = load_profile(site) if site else profile_for_url(url or fetched_url)
     page_url = url or fetched_url
@@ -388,28 +413,26 @@ def replica_build(
     snapshot: Annotated[int, typer.Option(help="1: the site; 2: the same site later (edits, takedowns, new articles)")] = 1,
 ) -> None:
     """Write the replica site (pages, server manifest, ground truth) into a folder."""
-    from scraper.replica.generate import build_site
 
     if snapshot not in (1, 2):
         raise UserError(f"--snapshot must be 1 or 2, not {snapshot}")
-    truth = build_site(output, snapshot=snapshot)
+    truth = _build(output, snapshot)
     console.print(f"{len(truth['articles'])} article URLs ({truth['stories']} stories) written to {output}")
 
 
 @replica_app.command("serve")
 @friendly
 def replica_serve(
-    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 picks a free one)")] = 8000,
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 picks a free one)", min=0, max=65535)] = 8000,
     site_dir: Annotated[Path, typer.Option(help="A built replica (built afresh when it is the default folder)")] = REPLICA_DIR,
     snapshot: Annotated[int, typer.Option(help="Which snapshot to build into the default folder (1 or 2)")] = 1,
 ) -> None:
     """Serve the replica on 127.0.0.1 until interrupted."""
-    from scraper.replica.generate import build_site
 
     if snapshot not in (1, 2):
         raise UserError(f"--snapshot must be 1 or 2, not {snapshot}")
     if site_dir == REPLICA_DIR:
-        build_site(site_dir, snapshot=snapshot)
+        _build(site_dir, snapshot)
     server = _start_server(site_dir, port)
     console.print(f"replica of Qinghai News at {server.base_url}/ (Ctrl-C to stop)")
     try:
@@ -423,16 +446,16 @@ def replica_serve(
 @app.command()
 @friendly
 def demo(
-    port: Annotated[int, typer.Option(help="Port for the replica (0 picks a free one)")] = 0,
+    port: Annotated[int, typer.Option(help="Port for the replica (0 picks a free one)", min=0, max=65535)] = 0,
 ) -> None:
     """Serve the offline replica, crawl it with the real spider into data/demo.db, export data/demo.jsonl."""
     from scraper.crawl import run_crawl
-    from scraper.replica.generate import build_site
     from storage.export import iter_records, write_jsonl
     from storage.stats import run_record
 
-    build_site(REPLICA_DIR)
-    for stale in (DEMO_DB, DEMO_DB.with_name(DEMO_DB.name + "-wal"), DEMO_DB.with_name(DEMO_DB.name + "-shm")):
+    _build(REPLICA_DIR, 1)
+    for stale in (DEMO_DB, DEMO_DB.with_name(DEMO_DB.name + "-wal"), DEMO_DB.with_name(DEMO_DB.name + "-shm"),
+                  *DEMO_WARC.glob("*.warc.gz")):
         stale.unlink(missing_ok=True)
     server = _start_server(REPLICA_DIR, port)
     server.start()
@@ -440,7 +463,8 @@ def demo(
     started = time.monotonic()
     try:
         # The replica's traps (a truncated page, a 500) would log alarming retries: the summary reports them.
-        run_id = run_crawl("qhnews", db=str(DEMO_DB), base_url=server.base_url, fast=True, log_level="CRITICAL")
+        run_id = run_crawl("qhnews", db=str(DEMO_DB), base_url=server.base_url, fast=True, log_level="CRITICAL",
+                           extra_settings={"NEWSARCHIVE_WARC_DIR": str(DEMO_WARC.resolve())})
     finally:
         server.stop()
     _engine, sessions = open_archive(str(DEMO_DB))

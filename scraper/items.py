@@ -21,6 +21,7 @@ class FetchedPage:
     retries: int = 0
     warc: Any = None  # storage.warc.Location of this capture's record, when archiving is on
     payload: Any = None  # the record holding the payload (itself, or what a revisit refers to)
+    wire_bytes: int | None = None  # the body's size as received (compressed, if the server compressed it)
 
     @property
     def content_type(self) -> str | None:

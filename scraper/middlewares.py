@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urljoin
 
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
+
 _REDIRECTS = (301, 302, 303, 307, 308)
 
 
@@ -30,3 +32,16 @@ class OffsiteRedirectGuard:
             if hasattr(spider, "fetch_url") and spider.fetch_url(target) is None:
                 request.meta["dont_redirect"] = True
         return response
+
+
+class SafeMetaRefreshMiddleware(MetaRefreshMiddleware):
+    """Scrapy's meta-refresh redirects, minus the crash: a page whose text Scrapy cannot
+    decode (charset=hex) or whose <base href> is malformed makes the stock middleware
+    raise, and the response is lost as a download error. Such a page is passed on as it
+    is; the spider and the extractor read it with their own, tolerant, decoding."""
+
+    def process_response(self, request, response, spider=None):
+        try:
+            return super().process_response(request, response)
+        except (ValueError, LookupError, UnicodeError):
+            return response

@@ -13,6 +13,8 @@ ITEM_PIPELINES = {
 }
 
 DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "scraper.middlewares.SafeMetaRefreshMiddleware": 580,
     # sees responses before RedirectMiddleware (600): redirects off the site are kept and recorded
     "scraper.middlewares.OffsiteRedirectGuard": 650,
     # next to the downloader: every response as received (compressed, redirects, retried 5xx) goes to WARC
@@ -26,6 +28,10 @@ RETRY_ENABLED = True
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_FAIL_ON_DATALOSS = True  # a cut-short body is retried, then recorded as truncated
+# A news page is far below these. The limit also bounds a compressed body once inflated
+# (1 MB of gzip can inflate to 1 GiB): past it, the fetch fails as too_large.
+DOWNLOAD_MAXSIZE = int(os.environ.get("NEWSARCHIVE_MAX_PAGE_BYTES", 20 * 1024 * 1024))
+DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
 ROBOTSTXT_OBEY = True
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False

@@ -7,13 +7,15 @@ it, ``NEWSARCHIVE_DB_URL``, else ``sqlite:///data/archive.db``.
 from __future__ import annotations
 
 import os
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.exc import DatabaseError as SQLAlchemyDatabaseError
@@ -65,6 +67,26 @@ def _prepare_sqlite_file(url: str) -> None:
         raise DatabaseError(f"{path} is not writable; fix its permissions or choose another --db")
     if not path.exists() and not os.access(path.parent, os.W_OK):
         raise DatabaseError(f"cannot create {path}: folder {path.parent} is not writable; choose another --db")
+    if path.exists() and path.stat().st_size:
+        _refuse_foreign_sqlite(path)
+
+
+def _refuse_foreign_sqlite(path: Path) -> None:
+    """Look at an existing file read-only before anything writes to it (even the WAL pragma
+    does): a database of another application is refused untouched."""
+    try:
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as connection:
+            tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"{path} is not an archive database ({exc}); choose another --db") from None
+    _refuse_foreign_tables(str(path), tables)
+
+
+def _refuse_foreign_tables(where: str, tables: set[str]) -> None:
+    if tables and "alembic_version" not in tables:
+        shown = ", ".join(sorted(tables)[:5])
+        raise DatabaseError(f"{where} holds another application's tables ({shown}), not an archive; "
+                            "choose another --db")
 
 
 def make_engine(url: str) -> Engine:
@@ -94,6 +116,8 @@ def ensure_schema(engine: Engine) -> None:
             current = MigrationContext.configure(connection).get_current_revision()
             if current == head:
                 return
+            if current is None:  # a new archive, or someone else's database: never migrate the latter
+                _refuse_foreign_tables(repr(engine.url), set(inspect(connection).get_table_names()))
             if current is not None and current not in {rev.revision for rev in script.walk_revisions()}:
                 raise DatabaseError(f"the archive at {engine.url!r} has schema revision {current}, newer than this "
                                     f"newsarchive knows ({head}); upgrade newsarchive to open it")

@@ -34,9 +34,10 @@ class ArticleFilter:
 
 
 def _local_bounds(site: Site, since: date | None, until: date | None):
+    """UTC-comparable bounds; a day at the ends of the calendar (0001-01-01, 9999-12-31) means no bound."""
     tz = ZoneInfo(site.timezone)
-    low = datetime.combine(since, time.min, tz) if since else None
-    high = datetime.combine(until + timedelta(days=1), time.min, tz) if until else None
+    low = datetime.combine(since, time.min, tz) if since and since > date.min else None
+    high = datetime.combine(until + timedelta(days=1), time.min, tz) if until and until < date.max else None
     return low, high
 
 

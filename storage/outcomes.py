@@ -30,6 +30,7 @@ class Reason(StrEnum):
     CONNECTION_ERROR = "connection_error"
     DNS_ERROR = "dns_error"
     TRUNCATED = "truncated"
+    TOO_LARGE = "too_large"
     DOWNLOAD_ERROR = "download_error"
     ROBOTS_FORBIDDEN = "robots_forbidden"
     OFFSITE = "offsite"
@@ -55,6 +56,7 @@ REASON_DESCRIPTIONS: dict[Reason, str] = {
     Reason.CONNECTION_ERROR: "connection refused, reset or lost, after retries",
     Reason.DNS_ERROR: "the host name did not resolve",
     Reason.TRUNCATED: "the body ended before its Content-Length (data loss), after retries",
+    Reason.TOO_LARGE: "the body, or its decompressed size, exceeded the download limit (NEWSARCHIVE_MAX_PAGE_BYTES)",
     Reason.DOWNLOAD_ERROR: "any other download failure (the detail column says which)",
     Reason.ROBOTS_FORBIDDEN: "robots.txt disallows the URL; it was not fetched",
     Reason.OFFSITE: "a link outside the profile's domains; not fetched",

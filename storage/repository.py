@@ -190,22 +190,27 @@ class Archive:
             return summary
 
 
+def _printable(value: str | None) -> str | None:
+    """Text as PostgreSQL can store it: a NUL (a hostile Location header, a URL) is written as \\x00."""
+    return value.replace("\x00", "\\x00") if value and "\x00" in value else value
+
+
 def _fetch_row(run_id: int, site_id: int, fetch: FetchRecord, outcome: str | None, article: Article | None) -> Fetch:
     warc, payload = fetch.warc, fetch.payload or fetch.warc
     return Fetch(
         run_id=run_id,
         site_id=site_id,
         kind=fetch.kind,
-        url=fetch.url,
-        site_url=fetch.site_url,
-        final_url=fetch.final_url,
+        url=_printable(fetch.url),
+        site_url=_printable(fetch.site_url),
+        final_url=_printable(fetch.final_url),
         status=fetch.status,
         outcome=outcome if outcome == Outcome.REMOVED else fetch.outcome or outcome or Outcome.FAILED,
         reason=fetch.reason,
-        detail=fetch.detail,
+        detail=_printable(fetch.detail),
         article_id=article.id if article is not None else None,
         page_number=fetch.page_number,
-        content_type=fetch.content_type,
+        content_type=_printable(fetch.content_type),
         size=fetch.size,
         retries=fetch.retries,
         fetched_at=fetch.fetched_at,

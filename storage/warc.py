@@ -100,11 +100,15 @@ class WarcWriter:
         if self._fd is not None and self._size and self._size + incoming > self.max_bytes:
             self.close()
         if self._fd is None:
-            self._seq += 1
-            self._name = f"{self.prefix}-{self._seq:05d}.warc.gz"
-            path = self.directory / self._name
-            self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-            self._size = os.fstat(self._fd).st_size
+            while True:  # never append to a file this writer did not start (another archive's run 1)
+                self._seq += 1
+                self._name = f"{self.prefix}-{self._seq:05d}.warc.gz"
+                try:
+                    self._fd = os.open(self.directory / self._name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+                    break
+                except FileExistsError:
+                    continue
+            self._size = 0
         return self._fd, self._name, self._size
 
     def _append(self, data: bytes) -> tuple[str, int]:

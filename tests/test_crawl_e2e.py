@@ -168,6 +168,8 @@ def _hostile_site(folder):
                "<a href='10_2.shtml'>下一页</a></body></html>".encode("gbk")),
         "11": (302, "text/html", b""),  # a redirect without a Location
         "12": (206, "text/html", b"<html><body><h1>Partial</h1></body></html>"),
+        "13": (200, "text/html", b"\0" * 2_000_000),  # sent gzipped (2 KB), inflates past the 1 MB limit set below
+        "14": (200, "text/html; charset=hex", b"<html><body><p>x</p></body></html>"),  # Scrapy cannot decode it
     }
     links = "".join(f'<li><a href="/newscenter/system/2024/06/14/{n}.shtml">稿件{n}</a></li>' for n in pages)
     listing = f"<html><body><ul>{links}</ul></body></html>".encode("gbk")
@@ -197,7 +199,8 @@ def test_hostile_pages_are_recorded_failures_and_nothing_stored_is_lost(crawled,
     with copied() as session:
         before = session.scalar(select(func.count()).select_from(Article))
     with ReplicaServer(_hostile_site(tmp_path / "hostile")) as server:
-        result = run_cli("crawl", "qhnews", "--base-url", server.base_url, "--db", str(copy), "--fast")
+        result = run_cli("crawl", "qhnews", "--base-url", server.base_url, "--db", str(copy), "--fast",
+                         env={"NEWSARCHIVE_MAX_PAGE_BYTES": "1000000"})
     assert result.returncode == 0, result.stderr
     with copied() as session:
         assert session.scalar(select(func.count()).select_from(Article)) == before
@@ -220,6 +223,8 @@ def test_hostile_pages_are_recorded_failures_and_nothing_stored_is_lost(crawled,
     assert rows[base + "10.shtml"] == "incomplete_multipage"
     assert rows[base + "11.shtml"] == "http_error"
     assert rows[base + "12.shtml"] == "http_error"
+    assert rows[base + "13.shtml"] == "too_large"
+    assert rows[base + "14.shtml"] == "no_title"
     # every article failed: the run says so, and counts each failure once
     assert rows[base + "10_2.shtml"] == "incomplete_multipage"  # its page 2 has a row too, counted with page 1
     assert run.outcome == "failed" and run.summary["articles_failed"] == len(rows) - 1

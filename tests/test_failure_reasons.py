@@ -95,7 +95,7 @@ def test_an_extractor_crash_is_a_recorded_failure(replica, tmp_path, monkeypatch
 
     monkeypatch.setattr("pipelines.extract.extract_article", broken)  # a real bug cannot be summoned on demand
     extract, store = _pipelines(tmp_path / "a.db")
-    item = extract.process_item(_article_item(replica))
+    item = extract.handle(_article_item(replica))
     store.process_item(item)
     _engine, sessions = open_archive(str(tmp_path / "a.db"))
     with sessions() as session:
@@ -107,10 +107,10 @@ def test_an_extractor_crash_is_a_recorded_failure(replica, tmp_path, monkeypatch
 def test_a_refusing_database_records_the_failure_and_keeps_what_it_had(replica, tmp_path):
     db = tmp_path / "a.db"
     extract, store = _pipelines(db)
-    store.process_item(extract.process_item(_article_item(replica, 0)))
+    store.process_item(extract.handle(_article_item(replica, 0)))
     with sqlite3.connect(db) as raw:  # the database itself now refuses new articles
         raw.execute("CREATE TRIGGER no_more BEFORE INSERT ON articles BEGIN SELECT RAISE(ABORT, 'disk quota'); END")
-    store.process_item(extract.process_item(_article_item(replica, 1)))
+    store.process_item(extract.handle(_article_item(replica, 1)))
     _engine, sessions = open_archive(str(db))
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(Article)) == 1  # the first one is intact
@@ -124,5 +124,5 @@ def test_when_even_the_failure_row_is_refused_the_crawl_goes_on(replica, tmp_pat
     extract, store = _pipelines(db)
     with sqlite3.connect(db) as raw:
         raw.execute("CREATE TRIGGER no_fetches BEFORE INSERT ON fetches BEGIN SELECT RAISE(ABORT, 'read-only'); END")
-    item = extract.process_item(_article_item(replica, 2))
+    item = extract.handle(_article_item(replica, 2))
     assert store.process_item(item) is item  # logged, not raised: one bad write must not stop the crawl

@@ -67,7 +67,8 @@ def test_a_changed_extractor_adds_versions_exactly_where_its_output_differs(two_
     sessions, warc_dir, second = _copy(two_snapshots, tmp_path)
     target = next(a for a in second["articles"] if a["outcome"] == "stored" and len(a["expected"]["paragraphs"]) > 2)
     last = target["expected"]["paragraphs"][-1]
-    rules = replace(RULES["qhnews"], boilerplate_markers=(*RULES["qhnews"].boilerplate_markers, last[:12]))
+    # a new boilerplate marker: that paragraph, whole (a marker cuts where a line is the marker)
+    rules = replace(RULES["qhnews"], boilerplate_markers=(*RULES["qhnews"].boilerplate_markers, last))
     versions_before, hashes_before = _counts(sessions)
     report = reextract(sessions, warc_dir, {"qhnews": rules}, workers=2)
     with sessions() as session:
@@ -108,6 +109,21 @@ def test_a_damaged_archive_is_reported_and_nothing_stored_is_lost(two_snapshots,
     with sessions() as session:
         events = session.scalars(select(ArticleEvent).where(ArticleEvent.kind == "reextract_failed")).all()
     assert len(events) == sum(report.failed.values()) and events[0].evidence["reason"] == "warc_unreadable"
+
+
+def test_a_record_damaged_in_the_middle_of_a_file_costs_only_its_article(two_snapshots, tmp_path):
+    sessions, warc_dir, _second = _copy(two_snapshots, tmp_path)
+    versions_before, hashes_before = _counts(sessions)
+    victim = plan(sessions)[10].pages[0]  # bit rot inside one article's response record
+    target = warc_dir / victim.file
+    data = bytearray(target.read_bytes())
+    start = victim.offset + 200
+    data[start:start + 300] = bytes(b ^ 0x5A for b in data[start:start + 300])
+    target.write_bytes(bytes(data))
+    report = reextract(sessions, warc_dir, RULES, workers=2)
+    assert report.failed.get("warc_unreadable", 0) == 1, report.as_dict()
+    assert report.unchanged + sum(report.failed.values()) == report.articles
+    assert _counts(sessions) == (versions_before, hashes_before)
 
 
 def test_the_command_reports_counts_and_refuses_a_missing_warc_folder(two_snapshots, tmp_path):

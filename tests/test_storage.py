@@ -209,3 +209,15 @@ def test_an_alias_serving_old_text_does_not_flip_a_corrected_article(archive, re
     with sessions() as session:
         article = session.scalar(select(Article))
         assert article.text.endswith("（更正：数据已更新。）") and article.version == 2
+
+
+def test_a_nul_in_a_hostile_header_keeps_the_real_reason(archive):
+    archive, sessions, site_id = archive
+    run = archive.start_run(site_id)
+    target = "http://elsewhere.example/a\x00b"
+    archive.record(run, site_id, [FetchRecord(kind="article", url="http://x/1", site_url="http://x/1", fetched_at=T0,
+                                              status=302, outcome="failed", reason="redirect_offsite",
+                                              detail=f"redirected to {target}", final_url=target)])
+    with sessions() as session:
+        row = session.scalars(select(Fetch)).one()
+    assert (row.reason, row.detail) == ("redirect_offsite", "redirected to http://elsewhere.example/a\\x00b")

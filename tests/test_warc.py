@@ -137,3 +137,15 @@ def test_archiving_can_be_turned_off(replica, tmp_path):
     assert result.returncode == 0, result.stderr
     assert not (tmp_path / "warc").exists() or not list((tmp_path / "warc").iterdir())
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_a_writer_never_appends_to_a_file_it_did_not_start(tmp_path):
+    first = WarcWriter(tmp_path, "qhnews-1")
+    first.write_capture(_capture(b"<p>one archive</p>"))
+    first.close()
+    before = (tmp_path / "qhnews-1-00001.warc.gz").read_bytes()
+    second = WarcWriter(tmp_path, "qhnews-1")  # another archive in the same folder, also on its run 1
+    location = second.write_capture(_capture(b"<p>another archive</p>"))
+    second.close()
+    assert location.file == "qhnews-1-00002.warc.gz"
+    assert (tmp_path / "qhnews-1-00001.warc.gz").read_bytes() == before

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from scraper.replica.server import ReplicaServer
 from storage.db import open_archive
-from storage.models import Article, Fetch
+from storage.models import Article, CrawlRun, Fetch
 from storage.warc import complete_length, read_payload
 from tests.conftest import NEWSARCHIVE, REPO, run_cli
 
@@ -60,3 +60,21 @@ def test_kill_nine_mid_write_loses_nothing_and_a_rerun_completes(replica, tmp_pa
     for file, offset, record_id in rows:
         assert read_payload(warc_dir, file, offset).record_id == record_id
     assert stored == len({a["story"] for a in truth["articles"] if a["outcome"] == "stored"})
+
+
+def test_a_crawl_stopped_with_ctrl_c_is_recorded_as_interrupted(replica, tmp_path):
+    site_dir, _truth = replica
+    db, warc_dir = tmp_path / "a.db", tmp_path / "warc"
+    with ReplicaServer(site_dir) as server:
+        process = _crawl(server.base_url, db)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and process.poll() is None:
+            if warc_dir.exists() and sum(p.stat().st_size for p in warc_dir.glob("*.warc.gz")) > 100_000:
+                process.send_signal(signal.SIGINT)  # what Ctrl-C sends: Scrapy shuts down gracefully
+                break
+            time.sleep(0.005)
+        process.wait(timeout=60)
+    _engine, sessions = open_archive(str(db))
+    with sessions() as session:
+        run = session.scalar(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(1))
+    assert run.outcome == "interrupted" and run.summary["outcome"] == "interrupted"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 import re
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import trafilatura
 from lxml import etree, html
@@ -26,6 +26,7 @@ _TIMESTAMP = re.compile(r"\d{8,}")
 _IMAGE_SRC_ATTRS = ("src", "data-src", "data-original", "original", "data-lazy-src")
 _CAPTION_HINT = re.compile(r"caption|pic|photo|img|tu|desc|note|zhu", re.IGNORECASE)
 _CAPTION_MAX = 160
+_CREDIT_TAIL = 80
 _CREDIT = re.compile(
     r"[（(]?\s*(?:本报|本网|新华社|中新社|人民网|新华网)?(?:特约)?(?:摄影记者|记者|摄影|通讯员)?\s*"
     r"([\u4e00-\u9fff·]{2,5}(?:[\s、，,]+[\u4e00-\u9fff·]{2,5})*)\s*摄影?\s*[）)]?\s*$"
@@ -49,7 +50,7 @@ def is_subtitle(line: str) -> bool:
 
 
 def photographers_in(caption: str) -> list[str]:
-    match = _CREDIT.search(caption)
+    match = _CREDIT.search(caption[-_CREDIT_TAIL:])  # a credit ends the caption; bounds the regex's work
     if not match:
         return []
     return [name for name in re.split(r"[\s、，,]+", match.group(1)) if name]
@@ -96,7 +97,7 @@ def _looks_like_caption(block: etree._Element, text: str, holds_image: bool = Fa
         or "text-align:center" in style
         or bool(_CAPTION_HINT.search(block.get("class") or ""))
         or block.tag in ("figcaption", "center")
-        or bool(_CREDIT.search(text))
+        or bool(_CREDIT.search(text[-_CREDIT_TAIL:]))
         or is_file_name(text)
     )
 
@@ -105,6 +106,7 @@ def images_in(container: etree._Element, base_url: str) -> tuple[list[Image], se
     """Images of the body with captions, and the caption lines to keep out of the text."""
     images: list[Image] = []
     caption_lines: set[str] = set()
+    blocks: dict[etree._Element, tuple[str, int]] = {}  # block -> (its text, its images): once per block
     for img in container.iter("img"):
         src = next((img.get(a) for a in _IMAGE_SRC_ATTRS if img.get(a)), None)
         if not src or src.startswith("data:"):
@@ -118,8 +120,11 @@ def images_in(container: etree._Element, base_url: str) -> tuple[list[Image], se
             caption = element_text(figure.find(".//figcaption"))
         else:
             block = _block_of(img, container)
-            own = element_text(block) if block is not container else ""
-            if own and _looks_like_caption(block, own, holds_image=True) and len(block.findall(".//img")) == 1:
+            if block not in blocks:
+                blocks[block] = (element_text(block) if block is not container else "",
+                                 sum(1 for _ in block.iter("img")))
+            own, images_in_block = blocks[block]
+            if own and images_in_block == 1 and _looks_like_caption(block, own, holds_image=True):
                 caption = own
             else:
                 following = _next_block(block) if block is not container else None
@@ -133,9 +138,14 @@ def images_in(container: etree._Element, base_url: str) -> tuple[list[Image], se
                 caption = None  # the CMS filled the caption with the upload's file name
         if alt and is_file_name(alt):
             caption_lines.add(alt)
+        try:
+            url = urljoin(base_url, src.strip())
+            urlsplit(url).port  # noqa: B018 - raises on a malformed host or port
+        except ValueError:
+            continue  # "http://[::1/a.jpg": not an address; the article stands without it
         images.append(
             Image(
-                url=urljoin(base_url, src.strip()),
+                url=url,
                 caption=caption,
                 photographers=photographers_in(caption) if caption else [],
                 alt=alt,
@@ -144,23 +154,31 @@ def images_in(container: etree._Element, base_url: str) -> tuple[list[Image], se
     return images, caption_lines
 
 
+_COPY_SHARE = 0.8  # of the long lines after a repeated opening, already said: a copy, not a refrain
+
+
 def _without_repeats(lines: list[str]) -> list[str]:
     """Drop a second copy of the article (a share card, a careless CMS) and long repeated paragraphs.
 
-    The copy is found where the article's opening lines occur again, in order.
-    Short lines and lists may legitimately repeat ("1 cup rice", "一、"), so only a
-    paragraph of some length said twice is dropped on its own.
+    The copy is found where the article's opening lines occur again, in order, and
+    what follows them is (nearly) all text already said: a chorus or a quotation
+    repeated inside the article is followed by new text, and stays. Short lines and
+    lists may legitimately repeat ("1 cup rice", "一、"), so only a paragraph of some
+    length said twice is dropped on its own.
     """
     keys = [re.sub(r"\s+", "", line) for line in lines]
-    opening = [k for k in keys if len(k) >= _MIN_OPENING][:_OPENING_LINES]
+    long_at = [i for i, k in enumerate(keys) if len(k) >= _MIN_OPENING]
+    opening = [keys[i] for i in long_at[:_OPENING_LINES]]
     if len(opening) == _OPENING_LINES:
-        first_at = keys.index(opening[0])
-        for start in range(first_at + 1, len(keys)):
-            if keys[start] == opening[0]:
-                following = [k for k in keys[start:] if len(k) >= _MIN_OPENING][:_OPENING_LINES]
-                if following == opening:
-                    lines, keys = lines[:start], keys[:start]
-                    break
+        for position in range(_OPENING_LINES, len(long_at) - _OPENING_LINES + 1):
+            if [keys[i] for i in long_at[position:position + _OPENING_LINES]] != opening:
+                continue
+            start = long_at[position]
+            said = set(keys[:start])
+            rest = [keys[i] for i in long_at[position:]]
+            if sum(k in said for k in rest) >= _COPY_SHARE * len(rest):
+                lines, keys = lines[:start], keys[:start]
+                break
     seen: set[str] = set()
     kept = []
     for line, key in zip(lines, keys):
@@ -169,6 +187,20 @@ def _without_repeats(lines: list[str]) -> list[str]:
         seen.add(key)
         kept.append(line)
     return kept
+
+
+def _starts_with_marker(line: str, markers: tuple[str, ...]) -> bool:
+    """The line is a marker, or starts with one that is not the beginning of a longer
+    word: "关于我们", "推荐阅读：", "青ICP备05000957号" end the article; "关于我们社区的
+    改造计划……" is a sentence and does not."""
+    if not line.startswith(markers):
+        return False
+    for marker in markers:
+        if line.startswith(marker):
+            rest = line[len(marker):]
+            if not rest.strip() or not rest[0].isalpha():  # nothing, a space, a digit, punctuation
+                return True
+    return False
 
 
 def clean_paragraphs(
@@ -183,7 +215,7 @@ def clean_paragraphs(
     for line in lines:
         if line in drop or is_file_name(line):
             continue
-        if markers and fold(line).startswith(markers):
+        if markers and _starts_with_marker(fold(line), markers):
             break  # a list of links or the footer: nothing after it is the article
         candidates.append(line)
     kept = _without_repeats(candidates)

@@ -24,7 +24,7 @@ DROP = re.compile(
     r"also:|(image|photo|picture) (source|copyright|credit|caption)s?\b.*|"
     r"follow .{0,60} on (twitter|facebook|instagram|youtube).*|.*\bsign up (for|to)\b.*newsletter.*|"
     r".*\bnewsletter\b.*(inbox|sign up|subscribe).*|.*\[(insight|news|pics|video|watch)\]\|?|"
-    r"email .{0,60}@.{0,60}|reach the reporters? .*|tell us what you think.*|.*@\w+\.(com|org|net)\s*$|"
+    r"email .{0,60}@.{0,60}|reach the reporters? .*|tell us what you think.*|.{0,40}@\w+\.(com|org|net)\s*$|"
     r"updated( at)? \d.*|(\d{1,2}:\d{2} ?(am|pm) .{0,20})?\d{1,2}/\d{1,2}/\d{4}.{0,40}|"
     r"分享到[:：]?.*|点击(进入|查看)?(专题|原文|全文|下载).*|(本文)?来源[:：].{0,30}|扫一扫.*|"
     r"打开.{0,10}(客户端|app).{0,20}|责任编辑[:：].{0,20}|"
@@ -32,6 +32,10 @@ DROP = re.compile(
     r"[（(]?\s*(原标题|原题为?|本文原标题)\s*[:：《].{0,80}|[（(]本文来自.{0,40}[)）])$",
     re.IGNORECASE,
 )
+
+# Boilerplate lines are short; a paragraph longer than this is text (and the patterns'
+# ".*" alternatives stay cheap).
+_DROP_MAX = 300
 
 
 def strip_boilerplate(lines: list[str]) -> list[str]:
@@ -41,7 +45,7 @@ def strip_boilerplate(lines: list[str]) -> list[str]:
         stripped = line.strip()
         if index > cut_after and CUT.match(stripped):
             break
-        if DROP.match(stripped):
+        if len(stripped) <= _DROP_MAX and DROP.match(stripped):
             continue
         kept.append(line)
     return kept

@@ -164,7 +164,8 @@ def _plausible_name(name: str) -> bool:
 
 def clean_outlet(value: str) -> str:
     """The outlet's name alone: a CJK name ends at the first space ("新京报 举报" -> 新京报)."""
-    value = _TRAILING_JUNK.sub("", value.strip().strip(_BRACKETS).strip())
+    # an outlet is a name: 200 characters is plenty, and keeps the junk pattern below linear
+    value = _TRAILING_JUNK.sub("", value.strip()[:200].strip(_BRACKETS).strip())
     if value[:1] and re.match(r"[\u4e00-\u9fff《]", value):
         value = value.split()[0] if value.split() else value
     value = re.split(r"\s{2,}|\s*[|｜]\s*|[。，,；;！!？?]", value)[0].strip().strip(_BRACKETS)

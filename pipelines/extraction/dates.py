@@ -62,7 +62,7 @@ def script_epoch(markup: str) -> datetime | None:
 def json_ld_dates(markup: str) -> list[str]:
     """datePublished values of the page's JSON-LD (read from the markup: scripts are dropped later)."""
     values = []
-    for block in re.finditer(r"<script[^>]+application/ld\+json[^>]*>(.*?)</script>", markup, re.S | re.I):
+    for block in re.finditer(r"<script[^>]{0,300}application/ld\+json[^>]{0,300}>(.*?)</script>", markup, re.S | re.I):
         values += _LD_DATE.findall(block.group(1))
     return values
 

@@ -87,6 +87,21 @@ def _detect(body: bytes) -> str | None:
     return normalize_charset(best.encoding) if best else None
 
 
+def _replaced(text: str, body: bytes, codec: str) -> int:
+    """U+FFFD the decoder put in: those in the text less those the page itself wrote (an
+    article about mojibake may quote "�" a hundred times)."""
+    found = text.count("\ufffd")
+    if not found:
+        return 0
+    try:
+        literal = "\ufffd".encode(codec.replace("-sig", ""))
+    except (UnicodeError, LookupError):
+        return found
+    if codec.startswith("utf-16"):
+        literal = literal[2:]  # no BOM inside the text
+    return max(0, found - body.count(literal))
+
+
 def decode_html(body: bytes, content_type: str | None = None, default: str | None = None) -> tuple[str, Decoding]:
     declared_http = http_charset(content_type)
     declared_meta = meta_charset(body)
@@ -97,7 +112,7 @@ def decode_html(body: bytes, content_type: str | None = None, default: str | Non
             meta_charset=declared_meta,
             detected_charset=detected,
             used_charset=used,
-            replacement_chars=text.count("\ufffd"),
+            replacement_chars=_replaced(text, body, used),
         )
 
     for bom, codec in _BOMS:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from lxml import etree
@@ -20,7 +22,7 @@ from . import fields
 from .body import clean_paragraphs, is_subtitle
 from .dates import META_DATE_KEYS, DateValue, choose, json_ld_dates, parse_datetime, script_epoch, url_date
 from .decode import decode_html
-from .html import clean_tree, has_stray_end_tags, head_meta, parse_html
+from .html import clean_title, clean_tree, has_stray_end_tags, head_meta, parse_html
 from .layout import PageTree, View, generic_view, select_template, template_view
 from .quality import quality_flags
 from .script import has_flattened_ruby, unflatten_ruby
@@ -98,7 +100,8 @@ def _date_candidates(view: View, found: bylines_mod.Bylines, meta: dict[str, str
         if script_date is not None:
             yield DateValue(script_date.astimezone(tz), "second", "script")
 
-    return choose((c for c in candidates() if c), tz, url, fetched_at)
+    # without a fetch time (one page shown by `extract`), "now" is the latest a page can be from
+    return choose((c for c in candidates() if c), tz, url, fetched_at or datetime.now(timezone.utc))
 
 
 def _year_hint(url: str, meta: dict[str, str], fetched_at, tz: ZoneInfo) -> int | None:
@@ -180,6 +183,12 @@ def extract_article(pages: Sequence[RawPage], rules: SiteRules) -> Article:
     """One article from its pages, in order. Raises ExtractionFailed with a reason code."""
     if not pages:
         raise ExtractionFailed("no_content", "no pages")
+    for page in pages:
+        try:
+            urlsplit(page.url).port  # noqa: B018 - raises on a malformed host or port
+            page.url.encode("utf-8")
+        except (ValueError, UnicodeError):
+            raise ExtractionFailed("extraction_error", f"the page URL {page.url!r} is not an address") from None
     parsed = [_parse(page, rules) for page in pages]
     lead = parsed[0].tree
     url, root = lead.raw.url, lead.root
@@ -192,6 +201,7 @@ def extract_article(pages: Sequence[RawPage], rules: SiteRules) -> Article:
     declared_language = (root.get("lang") or root.get("xml:lang") or "").strip().lower()
     trees = [p.tree for p in parsed]
     view = template_view(trees, template, rules) if template else generic_view(trees, meta, rules)
+    view.title = clean_title(view.title or "")
     if not view.title:
         raise ExtractionFailed("no_title", "no headline in a template, <h1>, og:title or <title>")
     section, section_source = fields.section(crumbs, view.title, url, rules)

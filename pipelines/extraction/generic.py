@@ -22,7 +22,7 @@ from lxml import etree, html
 
 from .boilerplate import strip_boilerplate
 from .density import best_block, block_lines
-from .html import clean_tree, iter_lines, normalize_space, parse_html
+from .html import CONTROL_CHARS, clean_tree, iter_lines, normalize_space, parse_html
 
 TOO_SHORT, TOO_LONG = 0.5, 1.5
 _MENU_ITEM, _MENU_ITEMS = 12, 5  # five lines of at most twelve characters: maybe a menu
@@ -79,19 +79,30 @@ def _lines(text: str | None) -> list[str]:
     return [normalize_space(line) for line in (text or "").splitlines() if normalize_space(line)]
 
 
-def _trafilatura(root: etree._Element, url: str) -> list[str]:
+# readability-lxml (ours, and trafilatura's built-in copy of it) takes time quadratic in the
+# <br> children of one element: 100,000 "字<br>" lines took 90 s. Past this many <br> the page
+# is left to trafilatura's own extractor and the density block, both linear.
+MAX_BR_FOR_READABILITY = 3000
+
+
+def _many_breaks(markup: str) -> bool:
+    return markup.count("<br") + markup.count("<BR") > MAX_BR_FOR_READABILITY
+
+
+def _trafilatura(root: etree._Element, url: str, fast: bool = False) -> list[str]:
     # Navigation and footers never hold the body; removing them in C first saves trafilatura
     # a tenth of its time and changes none of its answers (measured on the Zyte set).
     etree.strip_elements(root, "nav", "footer", "iframe", "select", with_tail=False)
     return _lines(trafilatura.extract(root, url=url, favor_precision=True, include_comments=False,
-                                      include_tables=True, output_format="txt"))
+                                      include_tables=True, output_format="txt", fast=fast))
 
 
 def _readability(markup: str) -> list[str]:
     from readability import Document  # imported on first use: only fallbacks need it
 
     try:
-        summary = Document(markup).summary(html_partial=True)
+        # readability refuses the whole page over one control character (lxml's XML rules)
+        summary = Document(CONTROL_CHARS.sub("", markup)).summary(html_partial=True)
     except Exception:  # noqa: BLE001 - readability raises bare errors on odd pages; it is only a fallback
         return []
     if not summary:
@@ -168,8 +179,9 @@ def generic_body(root: html.HtmlElement, url: str, markup: str, chinese: bool) -
     """
     estimate = estimate_length(root)
     anchors = {"".join(a.text_content().split()) for a in root.iter("a")} - {""}  # before trafilatura prunes
+    breaks = _many_breaks(markup)
     dense = Body(strip_boilerplate(_density(root)), "density") if chinese else None
-    first = Body(strip_boilerplate(_trafilatura(root, url)), "trafilatura")
+    first = Body(strip_boilerplate(_trafilatura(root, url, fast=breaks)), "trafilatura")
     if first.lines and _fits(first.lines, estimate, anchors) and (
         dense is None or not dense.lines or _agreement(first.lines, dense.lines) >= _AGREE
     ):
@@ -177,7 +189,7 @@ def generic_body(root: html.HtmlElement, url: str, markup: str, chinese: bool) -
     if dense is not None and dense.lines and not (first.lines and _fits(first.lines, estimate, anchors)):
         if _fits(dense.lines, estimate, anchors) and _substantial(dense.lines):
             return dense
-    second = Body(strip_boilerplate(_readability(markup)), "readability")
+    second = Body(strip_boilerplate(_readability(markup)) if not breaks else [], "readability")
     usable = [c for c in (first, second, dense) if c is not None and _substantial(c.lines)
               and _link_share(c.lines, anchors) <= MAX_LINK_SHARE]
     if dense is not None and len(usable) >= 2:

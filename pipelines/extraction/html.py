@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable
 
 from lxml import etree, html
@@ -17,7 +18,7 @@ _DROP_TAGS = ("script", "style", "noscript", "template", "object", "embed", "svg
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _END_TAGS = re.compile(r"</(?:body|html)\s*>", re.IGNORECASE)
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # XML 1.0 forbids these
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # XML 1.0 forbids these
 _SPACES = re.compile(r"[\s\u3000\xa0\u200b\ufeff]+")
 
 _MAYBE_HIDDEN = etree.XPath("//*[@hidden or @style or @type]")
@@ -52,9 +53,22 @@ def parse_html(text: str, stray_end_tags: bool = True) -> html.HtmlElement:
     if not text.strip():
         raise ValueError("empty document")
     try:
-        return html.document_fromstring(text)
+        return html.document_fromstring(text, parser=_parser())
     except ValueError:
-        return html.document_fromstring(_CONTROL_CHARS.sub("", text))
+        return html.document_fromstring(CONTROL_CHARS.sub("", text), parser=_parser())
+
+
+_PARSERS = threading.local()
+
+
+def _parser() -> html.HTMLParser:
+    """libxml2 stops building the tree 255 levels down and drops the rest of the page
+    (400 unclosed <font> tags are enough); huge_tree lifts that limit. One parser per
+    thread: lxml parsers must not be shared between threads."""
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = html.HTMLParser(huge_tree=True)
+    return parser
 
 
 def has_stray_end_tags(body: bytes) -> bool:
@@ -66,6 +80,15 @@ def normalize_space(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+# Characters that print as nothing, or reorder what follows: never part of a headline.
+_INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+def clean_title(text: str) -> str:
+    """A headline without control, zero-width or bidi-override characters, spaces collapsed."""
+    return normalize_space(_INVISIBLE.sub("", text))
+
+
 def head_meta(root: etree._Element) -> dict[str, str]:
     """<meta name|property=… content=…> of the page, lower-cased keys, first wins."""
     found: dict[str, str] = {}
@@ -73,7 +96,7 @@ def head_meta(root: etree._Element) -> dict[str, str]:
         key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").strip().lower()
         content = meta.get("content")
         if key and content and key not in found:
-            found[key] = content.strip()
+            found[key] = normalize_space(content)
     return found
 
 

@@ -84,6 +84,6 @@ def quality_flags(text: str, replacement_chars: int = 0) -> list[str]:
     flags = []
     if mojibake_spans(text):
         flags.append("mojibake")
-    if replacement_chars or "\ufffd" in text:
+    if replacement_chars:  # the decoder's own, not a "�" the page quotes
         flags.append("replacement_chars")
     return flags

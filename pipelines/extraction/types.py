@@ -73,8 +73,12 @@ class SiteRules:
     @classmethod
     def generic(cls, url: str) -> SiteRules:
         """Rules for a page of a site without a profile: no templates, zone inferred from the text."""
-        parts = urlsplit(url)
-        return cls(site=parts.hostname or "unknown", outlet="", origin=f"{parts.scheme}://{parts.netloc}",
+        try:
+            parts = urlsplit(url)
+            host = parts.hostname
+        except ValueError:  # not an address: extract_article says so with a reason
+            return cls(site="unknown", outlet="", origin="", timezone=None, language="und")
+        return cls(site=host or "unknown", outlet="", origin=f"{parts.scheme}://{parts.netloc}",
                    timezone=None, language="und")
 
 

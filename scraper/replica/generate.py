@@ -107,6 +107,10 @@ class Planned:
         return f"{directory}system/{d:%Y/%m/%d}/{number or self.number}.shtml"
 
 
+class ReplicaError(ValueError):
+    """The replica cannot be written where asked (the folder holds something else)."""
+
+
 def _number(index: int) -> str:
     return f"{30300000 + index * 1237 + (index * 7919) % 1000:09d}"
 
@@ -346,7 +350,12 @@ def build_site(out_dir: Path, articles: list[CorpusArticle] | None = None, snaps
     planned = plan(articles)
     changes: dict[str, list] = {"edited": [], "removed": [], "new": []}
     if out_dir.exists():
-        shutil.rmtree(out_dir)
+        if not out_dir.is_dir():
+            raise ReplicaError(f"{out_dir} is a file, not a folder; choose another folder for the replica")
+        if any(out_dir.iterdir()) and not (out_dir / "_manifest.json").exists():
+            raise ReplicaError(f"{out_dir} exists and is not a replica (no _manifest.json); "
+                               "choose another folder or empty it: it is replaced, not merged")
+        shutil.rmtree(out_dir)  # an earlier replica: replaced whole
     out_dir.mkdir(parents=True)
     manifest: dict[str, dict] = {}
     truth_articles: list[dict] = []

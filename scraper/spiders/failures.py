@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from scrapy.exceptions import (
     CannotResolveHostError,
+    DownloadCancelledError,
     DownloadConnectionRefusedError,
     DownloadTimeoutError,
     IgnoreRequest,
@@ -28,6 +29,8 @@ def _data_loss(failure: Failure) -> bool:
 def reason_for_failure(failure: Failure) -> tuple[Outcome, Reason, str]:
     """(outcome, reason, detail) for a request that produced no response."""
     detail = f"{type(failure.value).__name__}: {failure.getErrorMessage()}"[:500]
+    if failure.check(DownloadCancelledError) or (failure.check(IgnoreRequest) and "MAXSIZE" in str(failure.value)):
+        return Outcome.FAILED, Reason.TOO_LARGE, detail  # over the size limit, as sent or once inflated
     if failure.check(IgnoreRequest):
         if "robots" in str(failure.value).lower():
             return Outcome.SKIPPED, Reason.ROBOTS_FORBIDDEN, ""

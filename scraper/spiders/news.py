@@ -14,9 +14,11 @@ from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
+from parsel import Selector  # not Scrapy's: that one resolves <base href> and raises on a bad one
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from pipelines.extraction.decode import decode_html
 from pipelines.extraction.urls import canonicalize, rebase
 from scraper.items import FetchedPage, PageItem
 from scraper.sites.profile import SiteProfile
@@ -32,6 +34,7 @@ _BINARY = re.compile(
 _LIST_PRIORITY, _ARTICLE_PRIORITY, _CONTINUATION_PRIORITY = 0, 10, 20
 _REDIRECTS = (301, 302, 303, 307, 308)
 _MAX_REDIRECTS = 5
+_MAX_ARTICLE_PAGES = 50
 _NEXT_PAGE_TEXTS = {"下一页", "下页", "下一頁", "下頁", "next", "Next", "Next page", "next page", "›", "»"}
 
 
@@ -113,13 +116,36 @@ class NewsSpider(scrapy.Spider):
             retries=response.meta.get("retry_times", 0),
             warc=warc.get("record"),
             payload=warc.get("payload"),
+            wire_bytes=response.meta.get("wire_bytes"),
         )
+
+    @staticmethod
+    def _selector(response: Response) -> Selector | None:
+        """The page as a selector; None for a body that is not text. Scrapy's own decoding
+        raises on labels like charset=hex: the project's decoder reads such pages instead."""
+        if response.status != 200:
+            return None
+        try:
+            return response.selector
+        except AttributeError:  # not a text response (a PDF, an image)
+            return None
+        except (LookupError, UnicodeError, ValueError):
+            content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+            return Selector(text=decode_html(response.body, content_type)[0])
 
     def _links(self, response: Response) -> list[tuple[str, str]]:
         """(canonical URL, link text) of every followable link on the page."""
-        base = response.css("base::attr(href)").get() or response.url
+        selector = self._selector(response)
+        if selector is None:
+            return []
+        base = selector.css("base::attr(href)").get() or response.url
+        try:
+            urljoin(base, "x")
+            urlsplit(base).port  # noqa: B018 - a malformed <base href>: browsers use the page's URL
+        except ValueError:
+            base = response.url
         links = []
-        for anchor in response.css("a[href]"):
+        for anchor in selector.css("a[href]"):
             href = anchor.attrib["href"].strip()
             if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
                 continue
@@ -178,8 +204,7 @@ class NewsSpider(scrapy.Spider):
     def parse_list(self, response: Response) -> Iterator[scrapy.Request | PageItem]:
         page = self._page(response)
         yield PageItem(site=self.name, kind="list", url=page.url, site_url=page.site_url, pages=[page])
-        if response.status == 200 and hasattr(response, "text"):
-            yield from self._follow(response, self._links(response), from_list=True)
+        yield from self._follow(response, self._links(response), from_list=True)
 
     def parse_article(self, response: Response) -> Iterator[scrapy.Request | PageItem]:
         pages = [*response.meta.get("pages", []), self._page(response)]
@@ -189,9 +214,13 @@ class NewsSpider(scrapy.Spider):
             # list the crawl has already read would be dropped there as a duplicate, unrecorded.
             yield from self._redirected(response, pages)
             return
-        links = self._links(response) if response.status == 200 and hasattr(response, "text") else []
+        links = self._links(response)
         following = self._next_page(response, links, len(pages) + 1) if links else None
-        if following:
+        if following and len(pages) >= _MAX_ARTICLE_PAGES:  # an endless 下一页 chain is a trap, not an article
+            yield PageItem(site=self.name, kind="article", url=first.url, site_url=first.site_url, pages=pages,
+                           outcome=Outcome.FAILED, reason=Reason.INCOMPLETE_MULTIPAGE,
+                           detail=f"more than {_MAX_ARTICLE_PAGES} pages; next would be {following}")
+        elif following:
             yield scrapy.Request(following, callback=self.parse_article, errback=self.on_error,
                                  meta={"kind": "article", "pages": pages, "dont_redirect": True},
                                  priority=_CONTINUATION_PRIORITY)
@@ -229,7 +258,7 @@ class NewsSpider(scrapy.Spider):
         """Page ``number`` of this article: …/123_2.shtml by the profile's pattern, or a 下一页 link
         to a URL that extends the first page's (…/123_2.html, …/123.html?page=2)."""
         pattern = self.profile.discovery.article_page_pattern
-        first = response.meta.get("pages", [None])[0]
+        first = (response.meta.get("pages") or [None])[0]  # empty after a redirect
         first_path = urlsplit(first.final_url if first else response.url).path
         stem = first_path.rsplit(".", 1)[0]
         seen = {p.final_url for p in response.meta.get("pages", [])} | {response.url}
