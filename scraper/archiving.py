@@ -23,7 +23,7 @@ from pathlib import Path
 from scrapy import signals
 
 from storage.db import default_warc_dir, open_archive, resolve_db_url
-from storage.repository import Archive
+from storage.repository import PayloadLookup
 from storage.warc import DEFAULT_MAX_BYTES, Capture, Location, WarcWriter, payload_digest, warc_date
 
 logger = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ class WarcCaptureMiddleware:
         self.max_bytes = settings.getint("NEWSARCHIVE_WARC_MAX_BYTES", DEFAULT_MAX_BYTES)
         self.db_url = db_url
         self.writer: WarcWriter | None = None
-        self.archive: Archive | None = None
+        self.earlier: PayloadLookup | None = None
         self.seen: dict[str, tuple[Location, str, str]] = {}  # digest -> (location, date, uri), this run
         crawler.newsarchive_warc = self  # the pipelines write their metadata records through it
 
@@ -60,19 +60,21 @@ class WarcCaptureMiddleware:
         if self.writer is None:
             run_id = self.crawler.stats.get_value("newsarchive/run_id") or 0
             self.writer = WarcWriter(self.directory, f"{self.crawler.spider.name}-{run_id}", self.max_bytes)
-            _engine, sessions = open_archive(self.db_url)
-            self.archive = Archive(sessions)
+            engine, _sessions = open_archive(self.db_url)
+            self.earlier = PayloadLookup(engine)
         return self.writer
 
     def spider_closed(self, spider):
         if self.writer is not None:
             self.writer.close()
+        if self.earlier is not None:
+            self.earlier.close()
 
     def _archived(self, digest: str) -> tuple[Location, str, str] | None:
         """An earlier record with this payload, in this run or in the archive (with its file present)."""
         known = self.seen.get(digest)
-        if known is None and self.archive is not None:
-            found = self.archive.find_payload(digest)
+        if known is None and self.earlier is not None:
+            found = self.earlier.find(digest)
             if found and (self.directory / found[0].file).exists():
                 known = found
         return known

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, bindparam, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from .models import Article, ArticleEvent, ArticleUrl, ArticleVersion, CrawlRun, Fetch, Site
@@ -163,20 +163,6 @@ class Archive:
                 session.add(ArticleEvent(article_id=article_id, kind="reextract_failed", at=at, run_id=None,
                                          evidence={"reason": reason, "detail": detail}))
 
-    def find_payload(self, digest: str) -> tuple[Location, str, str] | None:
-        """The first archived record with this payload: (location, its WARC-Date, its target URI)."""
-        with self.sessions() as session:
-            row = session.execute(
-                select(Fetch.payload_file, Fetch.payload_offset, Fetch.payload_record_id, Fetch.final_url, Fetch.fetched_at)
-                .where(Fetch.payload_digest == digest, Fetch.payload_file.is_not(None))
-                .order_by(Fetch.id)
-                .limit(1)
-            ).first()
-        if row is None:
-            return None
-        file, offset, record_id, uri, fetched_at = row
-        return Location(file, offset, 0, record_id, "response", digest), warc_date(fetched_at), uri
-
     def finish_run(self, run_id: int, interrupted: bool = False) -> dict[str, Any]:
         """Close the run with its counts and outcome; returns the summary."""
         with self.sessions.begin() as session:
@@ -188,6 +174,41 @@ class Archive:
             summary["outcome"] = run.outcome
             run.summary = summary
             return summary
+
+
+class PayloadLookup:
+    """Finds the first archived record of a payload, once per response of a crawl: one
+    connection kept open, each read in its own short transaction (a long one would pin
+    an old snapshot and keep SQLite's WAL from being checkpointed). An archive with no
+    archived payload yet (a first crawl) is not asked at all."""
+
+    _QUERY = (
+        select(Fetch.payload_file, Fetch.payload_offset, Fetch.payload_record_id, Fetch.final_url, Fetch.fetched_at)
+        .where(Fetch.payload_digest == bindparam("digest"), Fetch.payload_file.is_not(None))
+        .order_by(Fetch.id)
+        .limit(1)
+    )
+
+    def __init__(self, engine: Engine):
+        self.connection = engine.connect()
+        self.empty = self.connection.execute(select(Fetch.id).where(Fetch.payload_file.is_not(None)).limit(1)).first() is None
+        self.connection.rollback()
+
+    def find(self, digest: str) -> tuple[Location, str, str] | None:
+        """(location, its WARC-Date, its target URI) of the first record holding this payload."""
+        if self.empty:
+            return None
+        try:
+            row = self.connection.execute(self._QUERY, {"digest": digest}).first()
+        finally:
+            self.connection.rollback()
+        if row is None:
+            return None
+        file, offset, record_id, uri, fetched_at = row
+        return Location(file, offset, 0, record_id, "response", digest), warc_date(fetched_at), uri
+
+    def close(self) -> None:
+        self.connection.close()
 
 
 def _printable(value: str | None) -> str | None:
