@@ -121,7 +121,9 @@ def print_run_summary(summary: dict, title: str = "Crawl summary") -> None:
     table.add_row("articles stored (new)", str(summary.get("articles_new", 0)))
     table.add_row("articles unchanged", str(summary.get("articles_unchanged", 0)))
     table.add_row("articles changed", str(summary.get("articles_changed", 0)))
+    table.add_row("articles removed from the site", str(summary.get("articles_removed", 0)))
     table.add_row("duplicates merged", str(summary.get("duplicates", 0)))
+    table.add_row("articles failed", str(summary.get("articles_failed", 0)))
     for reason, count in sorted(summary.get("failures", {}).items()):
         table.add_row(f"failed: {reason}", str(count))
     for reason, count in sorted(summary.get("skipped", {}).items()):
