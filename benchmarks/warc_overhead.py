@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -51,53 +52,65 @@ def crawl(base_url: str, db: Path, warc: bool) -> float:
         return float(run.summary["seconds"])
 
 
+def _paired(seconds: dict[bool, list[float]]) -> float:
+    """Median of the rounds' on/off ratios, less one: each pair ran back to back."""
+    return statistics.median(a / b for a, b in zip(seconds[True], seconds[False])) - 1
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
-    seconds: dict[bool, list[float]] = {True: [], False: []}
+    first: dict[bool, list[float]] = {True: [], False: []}  # a crawl into a fresh archive
+    again: dict[bool, list[float]] = {True: [], False: []}  # a re-crawl into an archive holding the first
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         build_site(root / "site")
         with ReplicaServer(root / "site") as server:
+            base = root / "base"
+            base.mkdir()
+            crawl(server.base_url, base / "archive.db", True)
             for number in range(args.rounds):
                 for warc in ((True, False) if number % 2 == 0 else (False, True)):
                     folder = root / f"round{number}-{'on' if warc else 'off'}"
                     folder.mkdir()
-                    seconds[warc].append(crawl(server.base_url, folder / "archive.db", warc))
-            archived = root / "round0-on"
-            first_warc = sum(p.stat().st_size for p in (archived / "warc").glob("*.warc.gz"))
-            recrawl = crawl(server.base_url, archived / "archive.db", True)
-            both_warc = sum(p.stat().st_size for p in (archived / "warc").glob("*.warc.gz"))
-        _engine, sessions = open_archive(str(archived / "archive.db"))
+                    first[warc].append(crawl(server.base_url, folder / "archive.db", warc))
+                    copy = root / f"round{number}-{'on' if warc else 'off'}-again"
+                    shutil.copytree(base, copy)  # payload lookups and revisits happen only here
+                    again[warc].append(crawl(server.base_url, copy / "archive.db", warc))
+            first_warc = sum(p.stat().st_size for p in (base / "warc").glob("*.warc.gz"))
+            recrawled = root / "round0-on-again"
+            both_warc = sum(p.stat().st_size for p in (recrawled / "warc").glob("*.warc.gz"))
+        _engine, sessions = open_archive(str(base / "archive.db"))
         with sessions() as session:
             articles = session.scalar(select(func.count()).select_from(Article))
-            first_run = session.scalar(select(func.min(CrawlRun.id)))
-            pages = session.scalar(select(func.count()).select_from(Fetch).where(
-                Fetch.run_id == first_run, Fetch.status.is_not(None)))
+            pages = session.scalar(select(func.count()).select_from(Fetch).where(Fetch.status.is_not(None)))
             article_pages = session.scalar(select(func.count()).select_from(Fetch).where(
-                Fetch.run_id == first_run, Fetch.kind == "article", Fetch.status.is_not(None)))
-        db_bytes = (archived / "archive.db").stat().st_size
+                Fetch.kind == "article", Fetch.status.is_not(None)))
+        db_bytes = (base / "archive.db").stat().st_size
 
-    on, off = statistics.median(seconds[True]), statistics.median(seconds[False])
-    table = Table(title=f"Replica crawl, median of {args.rounds} rounds", title_justify="left")
-    for column in ("archiving", "median s", "all rounds (s)"):
+    table = Table(title=f"Replica crawl, {args.rounds} rounds, capture on and off back to back", title_justify="left")
+    for column in ("crawl", "archiving", "median s", "all rounds (s)"):
         table.add_column(column)
-    for warc in (False, True):
-        table.add_row("on" if warc else "off", f"{statistics.median(seconds[warc]):.2f}",
-                      ", ".join(f"{s:.2f}" for s in seconds[warc]))
+    for name, seconds in (("first (fresh archive)", first), ("again (archive holds the first)", again)):
+        for warc in (False, True):
+            table.add_row(name, "on" if warc else "off", f"{statistics.median(seconds[warc]):.2f}",
+                          ", ".join(f"{s:.2f}" for s in seconds[warc]))
     console.print(table)
-    overhead = statistics.median(a / b for a, b in zip(seconds[True], seconds[False])) - 1
-    console.print(f"WARC overhead, median of paired rounds: {overhead:+.1%}; of the medians: {on / off - 1:+.1%} "
-                  f"(target <= {TARGET:.0%}) "
-                  + ("[green]met[/]" if overhead <= TARGET else "[red]missed[/]"))
+    met = True
+    for name, seconds in (("first crawl", first), ("re-crawl", again)):
+        overhead = _paired(seconds)
+        met &= overhead <= TARGET
+        console.print(f"WARC overhead, {name}: {overhead:+.1%} (median of paired rounds; of the medians: "
+                      f"{statistics.median(seconds[True]) / statistics.median(seconds[False]) - 1:+.1%}), target <= "
+                      f"{TARGET:.0%}: " + ("[green]met[/]" if overhead <= TARGET else "[red]missed[/]"))
     console.print(f"storage after one crawl: {first_warc / 1024:.0f} KiB of WARC for {pages} responses "
                   f"({first_warc / pages / 1024:.1f} KiB per response, {first_warc / article_pages / 1024:.1f} KiB "
                   f"per article page including its share of list pages); "
-                  f"database after two crawls {db_bytes / articles / 1024:.1f} KiB per article ({articles} articles)")
-    console.print(f"an unchanged re-crawl ({recrawl:.2f} s) added {(both_warc - first_warc) / 1024:.0f} KiB of WARC "
+                  f"database {db_bytes / articles / 1024:.1f} KiB per article ({articles} articles)")
+    console.print(f"an unchanged re-crawl added {(both_warc - first_warc) / 1024:.0f} KiB of WARC "
                   f"({(both_warc - first_warc) / first_warc:.0%} of the first): revisit records, not copies")
-    return 0 if overhead <= TARGET else 1
+    return 0 if met else 1
 
 
 if __name__ == "__main__":

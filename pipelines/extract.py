@@ -9,7 +9,7 @@ from twisted.internet import threads
 from twisted.python.threadpool import ThreadPool
 
 from pipelines.extraction import EXTRACTOR_VERSION, ExtractionFailed, RawPage, extract_article, removal_notice
-from pipelines.extraction.decode import decode_html
+from pipelines.extraction.decode import http_charset, meta_charset
 from storage.outcomes import Outcome, Reason, reason_for_status
 
 logger = logging.getLogger(__name__)
@@ -81,7 +81,8 @@ class ExtractPipeline:
         try:
             article = extract_article(pages, rules)
         except ExtractionFailed as exc:
-            notice = removal_notice(pages, rules)
+            # a notice page has no article: only then is it worth looking for one
+            notice = removal_notice(pages, rules) if exc.reason in (Reason.NO_TITLE, Reason.NO_CONTENT) else None
             item.outcome = Outcome.FAILED
             item.reason, item.detail = (Reason.REMOVAL_NOTICE, notice) if notice else (exc.reason, exc.detail)
             return
@@ -101,13 +102,14 @@ class ExtractPipeline:
         archive = getattr(self.crawler, "newsarchive_warc", None)
         if archive is None:
             return
-        decodings = {p.url: p.decoding for p in item.article.extraction.pages} if item.article else {}
+        decodings = {p.url: vars(p.decoding) for p in item.article.extraction.pages} if item.article else {}
         for page in item.pages:
             if page.warc is None:
                 continue
-            decoding = decodings.get(page.site_url)
-            if decoding is None and page.body:
-                decoding = decode_html(page.body, page.content_type)[1]
+            # the extractor's decision where it read the page; else what the page declares (cheap: this
+            # runs on the reactor's thread, and decoding a large page here would stall the downloads)
+            decoding = decodings.get(page.site_url) or {"http_charset": http_charset(page.content_type),
+                                                         "meta_charset": meta_charset(page.body)}
             archive.write_metadata(page.final_url, page.warc.record_id, {
                 "run_id": self.crawler.stats.get_value("newsarchive/run_id"),
                 "site": item.site,
@@ -115,7 +117,7 @@ class ExtractPipeline:
                 "site_url": page.site_url,
                 "extractor_version": EXTRACTOR_VERSION,
                 "method": item.article.extraction.method if item.article else None,
-                "decoding": vars(decoding) if decoding else None,
+                "decoding": decoding,
                 "outcome": item.outcome,
                 "reason": item.reason,
             }, page.fetched_at)

@@ -78,11 +78,11 @@ def plan(sessions: sessionmaker[Session], where: ArticleFilter = ArticleFilter()
     with sessions() as session:
         chosen = filtered(session, select(Article.id), where).scalar_subquery()
         articles = session.execute(
-            select(Article.id, Article.warc_record_id, Site.name, Article.record_hash, Article.extraction)
+            select(Article.id, Article.warc_record_id, Site.name, Article.record_hash, Article.extraction, Article.url)
             .join(Site, Site.id == Article.site_id).where(Article.id.in_(chosen)).order_by(Article.id)
         ).all()
         rows = session.execute(
-            select(Fetch.id, Fetch.article_id, Fetch.run_id, Fetch.page_number, Fetch.payload_record_id,
+            select(Fetch.id, Fetch.article_id, Fetch.run_id, Fetch.page_number, Fetch.warc_record_id,
                    Fetch.payload_file, Fetch.payload_offset, Fetch.site_url, Fetch.fetched_at)
             .where(Fetch.kind == "article", Fetch.article_id.in_(chosen), Fetch.payload_file.is_not(None),
                    Fetch.outcome.in_([Outcome.STORED, Outcome.UNCHANGED, Outcome.CHANGED]))
@@ -92,19 +92,24 @@ def plan(sessions: sessionmaker[Session], where: ArticleFilter = ArticleFilter()
     for row in rows:
         by_article.setdefault(row.article_id, []).append(row)
     jobs = []
-    for article_id, record_id, site, known_hash, known_extraction in articles:
-        pages = _capture(by_article.get(article_id, []), record_id)
+    for article_id, record_id, site, known_hash, known_extraction, url in articles:
+        pages = _capture(by_article.get(article_id, []), record_id, url)
         if pages:
             jobs.append(Job(article_id, site, pages, known_hash, known_extraction))
     return jobs
 
 
-def _capture(rows: list, record_id: str | None) -> tuple[PageRef, ...]:
-    """The pages of the capture whose first page holds ``record_id`` (else the latest capture)."""
+def _capture(rows: list, record_id: str | None, url: str) -> tuple[PageRef, ...]:
+    """The pages of the capture the current version was read from: the one whose first page's
+    record is ``record_id``; without one (archived before versions were), the latest capture
+    of the article's own URL, never an alias's."""
     starts = [i for i, r in enumerate(rows) if r.page_number == 1]
-    if not starts:
-        return ()
-    chosen = next((i for i in starts if rows[i].payload_record_id == record_id), starts[-1])
+    chosen = next((i for i in starts if record_id and rows[i].warc_record_id == record_id), None)
+    if chosen is None:
+        own = [i for i in starts if rows[i].site_url == url]
+        if not own:
+            return ()
+        chosen = own[-1]
     pages = [rows[chosen]]
     for row in rows[chosen + 1:]:  # later pages follow their first page in the same run
         if row.run_id != pages[0].run_id or row.page_number != pages[-1].page_number + 1:
@@ -173,12 +178,10 @@ def reextract(
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Report:
-    """Re-extract every matching article from WARC; returns the counts. ``rules``: per site name."""
+    """Re-extract every matching article of the sites in ``rules`` (site name -> rules) from WARC;
+    returns the counts."""
     started = datetime.now(timezone.utc)
-    jobs = plan(sessions, where)
-    missing = sorted({job.site for job in jobs} - set(rules))
-    if missing:
-        raise KeyError(f"no site profile for {', '.join(missing)}")
+    jobs = [job for job in plan(sessions, where) if job.site in rules]  # sites without rules are left out
     report = Report(articles=len(jobs))
     archive = Archive(sessions)
     workers = workers or os.cpu_count() or 1

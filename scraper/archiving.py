@@ -15,14 +15,14 @@ Settings: NEWSARCHIVE_WARC (on by default), NEWSARCHIVE_WARC_DIR (default: a
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import datetime, timezone
 from http import HTTPStatus
-from pathlib import Path
 
 from scrapy import signals
 
-from storage.db import default_warc_dir, open_archive, resolve_db_url
+from storage.db import open_archive, resolve_db_url, warc_dir
 from storage.repository import PayloadLookup
 from storage.warc import DEFAULT_MAX_BYTES, Capture, Location, WarcWriter, payload_digest, warc_date
 
@@ -42,7 +42,7 @@ class WarcCaptureMiddleware:
         settings = crawler.settings
         self.enabled = settings.getbool("NEWSARCHIVE_WARC", True)
         db_url = resolve_db_url(settings.get("NEWSARCHIVE_DB_URL"))
-        self.directory = Path(settings.get("NEWSARCHIVE_WARC_DIR") or default_warc_dir(db_url))
+        self.directory = warc_dir(db_url, settings.get("NEWSARCHIVE_WARC_DIR"))
         self.max_bytes = settings.getint("NEWSARCHIVE_WARC_MAX_BYTES", DEFAULT_MAX_BYTES)
         self.db_url = db_url
         self.writer: WarcWriter | None = None
@@ -70,12 +70,16 @@ class WarcCaptureMiddleware:
         if self.earlier is not None:
             self.earlier.close()
 
+    @functools.lru_cache(maxsize=4096)  # noqa: B019 - one middleware per crawl: the cache lives as long as it
+    def _file_present(self, name: str) -> bool:
+        return (self.directory / name).exists()
+
     def _archived(self, digest: str) -> tuple[Location, str, str] | None:
         """An earlier record with this payload, in this run or in the archive (with its file present)."""
         known = self.seen.get(digest)
         if known is None and self.earlier is not None:
             found = self.earlier.find(digest)
-            if found and (self.directory / found[0].file).exists():
+            if found and self._file_present(found[0].file):
                 known = found
         return known
 
@@ -100,10 +104,10 @@ class WarcCaptureMiddleware:
         earlier = self._archived(digest) if response.body else None
         if earlier is not None:
             location = writer.write_capture(capture, revisit_of=earlier[0], refers_to_date=earlier[1],
-                                            refers_to_uri=earlier[2])
+                                            refers_to_uri=earlier[2], digest=digest)
             payload = earlier[0]
         else:
-            location = payload = writer.write_capture(capture)
+            location = payload = writer.write_capture(capture, digest=digest)
             self.seen[digest] = (location, warc_date(fetched_at), capture.url)
         request.meta["warc"] = {"record": location, "payload": payload, "fetched_at": fetched_at}
         return response

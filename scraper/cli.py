@@ -320,34 +320,49 @@ def reextract(
     since: Annotated[str | None, typer.Option(help="Published on or after this day (YYYY-MM-DD, site time)")] = None,
     until: Annotated[str | None, typer.Option(help="Published on or before this day (YYYY-MM-DD, site time)")] = None,
     workers: Annotated[int | None, typer.Option(help="Worker processes [default: one per core]", min=1)] = None,
+    profile: Annotated[str | None, typer.Option(
+        help="Site profile (name or .toml path) to read the archive's site with [default: the profile named like each site]",
+    )] = None,
     warc_dir: Annotated[Path | None, typer.Option(
         help="Where the crawl wrote its WARC files [default: $NEWSARCHIVE_WARC_DIR, else `warc` beside a SQLite archive]",
     )] = None,
     db: DbOption = None,
 ) -> None:
     """Re-run extraction over the archived WARC captures (no network); a new version only where the result changed."""
-    import os
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
     from sqlalchemy import select
 
     from pipelines.reextract import reextract as run_reextract
     from scraper.sites.profile import load_profile
-    from storage.db import default_warc_dir
+    from storage.db import warc_dir as archive_warc_dir
     from storage.export import ArticleFilter
     from storage.models import Site
 
     where = ArticleFilter(site=site, since=_parse_day(since, "--since"), until=_parse_day(until, "--until"))
     url = resolve_db_url(db)
     _engine, sessions = open_archive(url)
-    folder = warc_dir or Path(os.environ.get("NEWSARCHIVE_WARC_DIR") or default_warc_dir(url))
+    folder = archive_warc_dir(url, warc_dir)
     if not folder.is_dir():
         raise UserError(f"no WARC folder at {folder}; pass --warc-dir (where the crawl wrote its .warc.gz files)")
     with sessions() as session:
         names = [name for name in session.scalars(select(Site.name).order_by(Site.name)) if site in (None, name)]
     if site and not names:
         raise UserError(f"the archive has no site {site!r}")
-    rules = {name: load_profile(name).rules for name in names}
+    rules = {}
+    if profile is not None:
+        chosen = load_profile(profile)
+        if chosen.name not in names:
+            raise UserError(f"profile {profile!r} is for site {chosen.name!r}, which this archive does not hold")
+        rules[chosen.name] = chosen.rules
+    else:
+        for name in names:
+            try:
+                rules[name] = load_profile(name).rules
+            except ProfileError:
+                if site:
+                    raise
+                err.print(f"skipping site {name!r}: no profile of that name (crawled from a .toml path? pass --profile)")
     with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=err, transient=True) as bar:
         task = bar.add_task("re-extracting", total=None)

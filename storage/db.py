@@ -43,8 +43,11 @@ def resolve_db_url(db: str | None = None) -> str:
     return value
 
 
-def default_warc_dir(db_url: str) -> Path:
-    """A `warc` folder beside a SQLite archive; `data/warc` for a server database."""
+def warc_dir(db_url: str, chosen: str | Path | None = None) -> Path:
+    """Where an archive's WARC files are: ``chosen`` (an option or setting), else
+    $NEWSARCHIVE_WARC_DIR, else a ``warc`` folder beside a SQLite archive, else ``data/warc``."""
+    if chosen or os.environ.get("NEWSARCHIVE_WARC_DIR"):
+        return Path(chosen or os.environ["NEWSARCHIVE_WARC_DIR"]).expanduser().resolve()
     url = make_url(db_url)
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         return Path(url.database).expanduser().resolve().parent / "warc"
@@ -112,7 +115,7 @@ def ensure_schema(engine: Engine) -> None:
     script = ScriptDirectory.from_config(config)
     head = script.get_current_head()
     try:
-        with engine.begin() as connection:
+        with dialect.schema_change(engine) as connection:
             current = MigrationContext.configure(connection).get_current_revision()
             if current == head:
                 return

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -47,6 +46,3 @@ def article_history(sessions: sessionmaker[Session], key: str) -> History | None
         session.expunge_all()
         return History(article, list(versions), list(events), list(urls))
 
-
-def version_record(version: ArticleVersion) -> dict[str, Any]:
-    return dict(version.record or {})

@@ -164,7 +164,7 @@ class ArticleVersion(Base):
     version: Mapped[int]
     created_at: Mapped[datetime]  # when the capture it came from was fetched
     run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))  # None: from re-extraction
-    source: Mapped[str] = mapped_column(String(16))  # crawl, reextract
+    source: Mapped[str] = mapped_column(String(16))  # crawl, reextract, backfill (archived before versions)
     record_hash: Mapped[str] = mapped_column(String(64))
     extractor_version: Mapped[str] = mapped_column(String(32))
     warc_record_id: Mapped[str | None] = mapped_column(String(64))

@@ -126,7 +126,9 @@ class Archive:
             outcome, article_row = (None, None)
             seen_at = max(f.fetched_at for f in fetches) if fetches else now()
             if article is not None:
-                capture = next((f.payload or f.warc for f in fetches if f.payload or f.warc), None)
+                # the capture's own record (a response, or a revisit naming the bytes it repeats):
+                # unique to this capture, unlike the payload, which later captures share
+                capture = next((f.warc for f in fetches if f.warc), None)
                 outcome, article_row = _store_article(
                     session, run_id, site_id, article, seen_at, capture.record_id if capture else None
                 )
@@ -147,6 +149,7 @@ class Archive:
             rows = {a.id: a for a in session.scalars(select(Article).where(Article.id.in_([i for i, _ in results])))}
             for article_id, record in results:
                 row = rows[article_id]
+                _backfill_first_version(session, row)
                 if record_hash(record) == row.record_hash:
                     row.extraction = record["extraction"]
                     row.extractor_version = record["extraction"]["extractor_version"]
@@ -261,8 +264,7 @@ def _find_article(
     known = session.scalar(select(ArticleUrl).where(ArticleUrl.url == page_url))
     if known is not None:
         article = session.get(Article, known.article_id)
-        primary = known.kind == "canonical" or known.url == article.url
-        return article, "primary" if primary else "alias", canonical
+        return article, "primary" if _is_own_url(known, article) else "alias", canonical
     if canonical != page_url:
         known = session.scalar(select(ArticleUrl).where(ArticleUrl.url == canonical))
         if known is not None:
@@ -274,6 +276,29 @@ def _find_article(
         select(Article).where(Article.site_id == site_id, Article.content_hash == digest).order_by(Article.id).limit(1)
     )
     return same, "copy" if same is not None else "new", canonical
+
+
+def _is_own_url(known: ArticleUrl, article: Article) -> bool:
+    """The article's canonical URL or the one it was first read from; not an alias."""
+    return known.kind == "canonical" or known.url == article.url
+
+
+def _backfill_first_version(session: Session, row: Article) -> None:
+    """An article archived before versions existed (schema 0003) has neither a record hash
+    nor a version 1: its state as archived becomes version 1 before anything compares with
+    it, so an unchanged re-crawl stays unchanged and a changed one keeps the old text."""
+    if row.record_hash is not None:
+        return
+    from .export import article_record  # the record as exported: the same fields a version keeps
+
+    record = article_record(row, session.get(Site, row.site_id), [])
+    session.add(ArticleVersion(
+        article_id=row.id, version=1, created_at=row.first_seen_at, run_id=row.first_run_id, source="backfill",
+        record_hash=record_hash(record), extractor_version=row.extractor_version or "", warc_record_id=row.warc_record_id,
+        diff_summary=None, record=record,
+    ))
+    row.record_hash, row.version = record_hash(record), 1
+    session.flush()
 
 
 def _when(value: str | datetime | None) -> datetime | None:
@@ -348,6 +373,7 @@ def _store_article(
 
     existing.last_seen_at = max(existing.last_seen_at, seen_at)
     existing.last_run_id = run_id
+    _backfill_first_version(session, existing)
     _add_urls(session, existing, urls, run_id, seen_at)
     if how == "copy":
         return Outcome.DUPLICATE, existing
@@ -363,11 +389,15 @@ def _store_article(
 
 def _mark_removed(session: Session, run_id: int, urls: list[str], evidence: Mapping[str, Any],
                   at: datetime) -> Article | None:
-    """The archived article at one of ``urls``, marked removed (once) with the evidence; None if none."""
-    known = session.scalar(select(ArticleUrl).where(ArticleUrl.url.in_(urls)).limit(1))
-    if known is None:
+    """The archived article whose own URL is one of ``urls``, marked removed (once) with the
+    evidence; None if none. An alias that goes away (one section drops its copy) does not
+    take the article down: like edits, takedowns are read from the article's own URL."""
+    for known in session.scalars(select(ArticleUrl).where(ArticleUrl.url.in_(urls))):
+        article = session.get(Article, known.article_id)
+        if _is_own_url(known, article):
+            break
+    else:
         return None
-    article = session.get(Article, known.article_id)
     if article.removed_at is None:
         article.removed_at, article.removal_evidence = at, dict(evidence)
         session.add(ArticleEvent(article_id=article.id, kind="removed", at=at, run_id=run_id, evidence=dict(evidence)))

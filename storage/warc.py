@@ -4,7 +4,7 @@ Records are WARC/1.1, gzip-compressed one record per member (warcio). The record
 of one capture (request, response or revisit) are built in memory and appended to
 the file with a single unbuffered write, so a killed process never leaves half a
 record behind; a power cut can, and ``complete_length`` finds where the last
-complete record ends so the tail can be cut (``repair``). Files rotate by size and
+complete record ends (``iter_records`` stops there). Files rotate by size and
 are named ``<site>-<run>-<seq>.warc.gz``; the database stores the file's name, the
 record's offset and length, its WARC-Record-ID and the payload digest.
 """
@@ -121,14 +121,15 @@ class WarcWriter:
         return name, size
 
     def write_capture(self, capture: Capture, revisit_of: Location | None = None, refers_to_date: str = "",
-                      refers_to_uri: str = "") -> Location:
-        """Request + response (or revisit) records of one exchange; returns the response/revisit record."""
+                      refers_to_uri: str = "", digest: str | None = None) -> Location:
+        """Request + response (or revisit) records of one exchange; returns the response/revisit record.
+        ``digest``: the body's payload digest, when the caller already computed it."""
         buffer = io.BytesIO()
         writer = WARCWriter(buffer, gzip=True, warc_version=WARC_VERSION)
         date = warc_date(capture.fetched_at)
         http_response = StatusAndHeaders(f"{capture.status} {capture.reason}".strip(), capture.response_headers,
                                          protocol=capture.protocol)
-        digest = payload_digest(capture.body)
+        digest = digest or payload_digest(capture.body)
         if revisit_of is None:
             response = writer.create_warc_record(
                 capture.url, "response", payload=io.BytesIO(capture.body), length=len(capture.body),
@@ -163,10 +164,6 @@ class WarcWriter:
         start, length = _serialize(writer, buffer, record)
         name, base = self._append(buffer.getvalue())
         return Location(name, base + start, length, record.rec_headers.get_header("WARC-Record-ID"), "metadata")
-
-    def sync(self) -> None:
-        if self._fd is not None:
-            os.fsync(self._fd)
 
     def close(self) -> None:
         if self._fd is not None:
@@ -257,14 +254,3 @@ def complete_length(path: Path) -> int:
             else:
                 consumed += len(chunk)
     return position
-
-
-def repair(path: Path) -> int:
-    """Cut an incomplete record off the end of ``path`` (after a power cut); returns bytes removed."""
-    size = Path(path).stat().st_size
-    keep = complete_length(path)
-    if keep < size:
-        with open(path, "r+b") as stream:
-            stream.truncate(keep)
-            os.fsync(stream.fileno())
-    return size - keep

@@ -252,12 +252,20 @@ def test_extreme_options_give_one_line_or_work(tmp_path, args, needle):
 
 
 def test_extreme_dates_cover_everything(tmp_path):
+    from datetime import date, datetime, timezone
+
     from storage.db import open_archive
+    from storage.repository import Archive, FetchRecord
 
     _engine, sessions = open_archive(str(tmp_path / "a.db"))
-    from datetime import date
-
-    assert list(iter_records(sessions, ArticleFilter(since=date.min, until=date.max))) == []
+    archive = Archive(sessions)
+    site_id = archive.site("qhnews", QH_RULES.origin, QH_RULES.timezone)
+    page = _generic(label="发布时间：2024-06-14 07:58")
+    record = extract_article([RawPage(QH, page)], QH_RULES).to_record()
+    fetched = FetchRecord(kind="article", url=QH, site_url=QH, fetched_at=datetime.now(timezone.utc), status=200)
+    archive.record(archive.start_run(site_id), site_id, [fetched], record)
+    found = list(iter_records(sessions, ArticleFilter(since=date.min, until=date.max)))
+    assert [r["canonical_url"] for r in found] == [QH]
 
 
 @pytest.mark.parametrize("url", ["http://example.com:99999/a", "http://[::1/a", "http://example.com/\udc80"])

@@ -54,6 +54,8 @@ def test_upgrading_an_old_archive_keeps_its_articles(database_url):
     ensure_schema(upgraded)
     with upgraded.connect() as connection:
         row = connection.execute(text("SELECT title, text, correspondents, bylines_raw FROM articles")).one()
+        # an upgraded archive is the same schema as a new one (column types included)
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
     upgraded.dispose()
     assert row[0] == "标题" and row[1] == "正文"
     assert row[2] in ([], "[]") and row[3] in ({}, "{}")

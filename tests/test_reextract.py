@@ -150,3 +150,21 @@ def test_removed_articles_stay_in_the_export_with_when_they_went(two_snapshots, 
             assert row["removed_at"] and row["removed_at"].endswith("+08:00") and row["text"]
         else:
             assert row["removed_at"] is None, url
+
+
+def test_a_site_without_a_profile_of_its_name_is_skipped_or_read_with_profile(two_snapshots, tmp_path):
+    _sessions, _warc_dir, _second = _copy(two_snapshots, tmp_path)
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "a.db") as raw:  # as if crawled from a .toml path with another name
+        raw.execute("UPDATE sites SET name = 'qhnews-test'")
+    skipped = run_cli("reextract", "--db", str(tmp_path / "a.db"))
+    assert skipped.returncode == 0 and "skipping site 'qhnews-test'" in skipped.stderr
+    profile = tmp_path / "p.toml"
+    from scraper.sites.profile import PROFILE_DIR
+
+    profile.write_text((PROFILE_DIR / "qhnews.toml").read_text(encoding="utf-8").replace('name = "qhnews"', 'name = "qhnews-test"', 1),
+                       encoding="utf-8")
+    read = run_cli("reextract", "--db", str(tmp_path / "a.db"), "--profile", str(profile))
+    assert read.returncode == 0, read.stderr
+    assert "Re-extraction (0 articles" in skipped.stdout and "Re-extraction (0 articles" not in read.stdout

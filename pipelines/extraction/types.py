@@ -67,7 +67,7 @@ class SiteRules:
     default_charset: str | None = None
     removal_markers: tuple[str, ...] = (
         "稿件已删除", "该稿件已删除", "文章已删除", "内容已删除", "信息已删除", "该文章不存在", "页面不存在",
-        "已被删除", "This article has been removed", "This article is no longer available",
+        "This article has been removed", "This article is no longer available",
     )
 
     @classmethod

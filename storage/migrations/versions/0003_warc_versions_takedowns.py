@@ -17,7 +17,15 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # Values read from pages have no length limit PostgreSQL should enforce (SQLite never did):
+    # an over-long outlet or Content-Type was refused there, losing the article or its row.
+    with op.batch_alter_table("crawl_runs", schema=None) as batch_op:
+        batch_op.alter_column("base_url", existing_type=sa.String(length=255), type_=sa.Text())
+    with op.batch_alter_table("articles", schema=None) as batch_op:
+        for name, length in (("section", 128), ("source_outlet", 128), ("editor", 128), ("language", 16)):
+            batch_op.alter_column(name, existing_type=sa.String(length=length), type_=sa.Text())
     with op.batch_alter_table("fetches", schema=None) as batch_op:
+        batch_op.alter_column("content_type", existing_type=sa.String(length=255), type_=sa.Text())
         batch_op.add_column(sa.Column("warc_file", sa.String(length=255), nullable=True))
         batch_op.add_column(sa.Column("warc_offset", sa.BigInteger(), nullable=True))
         batch_op.add_column(sa.Column("warc_length", sa.BigInteger(), nullable=True))
@@ -81,3 +89,9 @@ def downgrade() -> None:
         for name in ("payload_record_id", "payload_offset", "payload_file", "payload_digest", "warc_type",
                      "warc_record_id", "warc_length", "warc_offset", "warc_file"):
             batch_op.drop_column(name)
+        batch_op.alter_column("content_type", existing_type=sa.Text(), type_=sa.String(length=255))
+    with op.batch_alter_table("articles", schema=None) as batch_op:
+        for name, length in (("section", 128), ("source_outlet", 128), ("editor", 128), ("language", 16)):
+            batch_op.alter_column(name, existing_type=sa.Text(), type_=sa.String(length=length))
+    with op.batch_alter_table("crawl_runs", schema=None) as batch_op:
+        batch_op.alter_column("base_url", existing_type=sa.Text(), type_=sa.String(length=255))
