@@ -1,20 +1,34 @@
-"""Item pipeline: one transaction per item - the article, its URLs and its fetch rows.
+"""Item pipeline: one transaction per item - the article, its URLs, its fetch rows and
+the crawl state of the URL asked for.
 
-It opens the run when the spider opens and closes it, with its counts, when the
-spider closes; the run id is published in the crawl stats as ``newsarchive/run_id``.
+When the spider opens it takes the site's crawl lock (a second run of the site closes
+at once, ``newsarchive/lock_held`` in the stats), opens the run, and gives the spider
+the run's incremental plan, built from the archive's URL state; when the spider closes
+it closes the run with its counts and releases the lock. The run id is published in the
+crawl stats as ``newsarchive/run_id``.
+
+Settings: NEWSARCHIVE_LOCK (on), NEWSARCHIVE_AS_OF (measure article ages from this
+moment instead of now), NEWSARCHIVE_REVISIT_ALL, NEWSARCHIVE_BACKFILL_FROM (YYYY-MM-DD).
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
 
 from scrapy import signals
+from scrapy.exceptions import CloseSpider
+from scrapy.utils.defer import deferred_from_coro
 from sqlalchemy.exc import SQLAlchemyError
+from twisted.internet import task
 
+from scraper.incremental import CrawlPlan
+from storage import locks
 from storage.db import open_archive, resolve_db_url
 from storage.outcomes import TAKEDOWN_REASONS, Outcome, Reason, reason_for_status
 from storage.repository import Archive, FetchRecord
+from storage.state import known_urls, walked_sections
 
 logger = logging.getLogger(__name__)
 
@@ -50,17 +64,33 @@ def fetch_records(item) -> list[FetchRecord]:
             detail=detail,
             warc=page.warc,
             payload=page.payload,
+            etag=page.headers.get("etag"),
+            last_modified=page.headers.get("last-modified"),
         )
         for number, page in enumerate(item.pages, start=1)
     ]
 
 
+def _moment(value: str | None, option: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{option} {value!r} is not an ISO date or time (e.g. 2024-07-01 or 2024-07-01T08:00+08:00)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 class StorePipeline:
+    HEARTBEAT_SECONDS = 60
+
     def __init__(self, crawler):
         self.crawler = crawler
         self.archive: Archive | None = None
         self.run_id: int | None = None
         self.site_id: int | None = None
+        self.lock: locks.Lock | None = None
+        self._heartbeat: task.LoopingCall | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -71,12 +101,49 @@ class StorePipeline:
 
     def open_spider(self):
         spider = self.crawler.spider
-        _engine, sessions = open_archive(resolve_db_url(self.crawler.settings.get("NEWSARCHIVE_DB_URL")))
+        settings = self.crawler.settings
+        _engine, sessions = open_archive(resolve_db_url(settings.get("NEWSARCHIVE_DB_URL")))
+        self.sessions = sessions
         self.archive = Archive(sessions)
         profile = spider.profile
         self.site_id = self.archive.site(profile.name, profile.origin, profile.timezone)
+        started = datetime.now(timezone.utc)
+        if settings.getbool("NEWSARCHIVE_LOCK", True):
+            try:
+                self.lock = locks.acquire(sessions, profile.name, self.site_id, started)
+            except locks.LockHeld as exc:
+                logger.error("%s; not starting", exc)
+                self.crawler.stats.set_value("newsarchive/lock_held", str(exc))
+                raise CloseSpider("lock_held") from None
+            if self.lock.taken_over:
+                logger.warning("runs %s of %s had died without closing: recorded as interrupted",
+                               ", ".join(map(str, self.lock.taken_over)), profile.name)
         self.run_id = self.archive.start_run(self.site_id, spider.base_url)
         self.crawler.stats.set_value("newsarchive/run_id", self.run_id)
+        if self.lock is not None:
+            locks.attach_run(sessions, self.lock, self.run_id)
+            self._heartbeat = task.LoopingCall(self._beat)
+            self._heartbeat.start(self.HEARTBEAT_SECONDS, now=False)
+        backfill = settings.get("NEWSARCHIVE_BACKFILL_FROM")
+        self.crawler.newsarchive_plan = CrawlPlan(
+            known=known_urls(sessions, self.site_id),
+            walked=walked_sections(sessions, self.site_id),
+            policy=profile.incremental,
+            now=started,
+            as_of=_moment(settings.get("NEWSARCHIVE_AS_OF"), "NEWSARCHIVE_AS_OF") or started,
+            timezone=ZoneInfo(profile.timezone),
+            url_date_pattern=profile.discovery.url_date_pattern,
+            revisit_all=settings.getbool("NEWSARCHIVE_REVISIT_ALL", False),
+            backfill_from=date.fromisoformat(backfill) if backfill else None,
+        )
+
+    def _beat(self) -> None:
+        try:
+            if not locks.heartbeat(self.sessions, self.lock, datetime.now(timezone.utc)):
+                logger.error("the crawl lock of %s was taken over by another run; stopping", self.crawler.spider.name)
+                deferred_from_coro(self.crawler.engine.close_spider_async(reason="lock_lost"))
+        except SQLAlchemyError as exc:  # the next beat tries again; a lock is stale only after minutes
+            logger.warning("could not refresh the crawl lock: %s", exc)
 
     def process_item(self, item):
         fetches = fetch_records(item)
@@ -86,8 +153,10 @@ class StorePipeline:
             last = item.pages[-1] if item.pages else None
             removal = {"reason": item.reason, "status": last.status if last else None,
                        "final_url": item.redirect_to or (last.site_url if last else item.site_url), "detail": item.detail}
+        # the crawl state is kept under the URL the crawl asked for, before any redirect
+        state_url = self.crawler.spider.site_url(item.pages[0].url) if item.pages else item.site_url
         try:
-            outcome, _uid = self.archive.record(self.run_id, self.site_id, fetches, record, removal)
+            outcome, _uid = self.archive.record(self.run_id, self.site_id, fetches, record, removal, state_url)
         except SQLAlchemyError as exc:
             # The page is recorded as failed; nothing stored before is touched.
             logger.error("could not store %s: %s", item.url, exc)
@@ -95,15 +164,33 @@ class StorePipeline:
                 fetch.outcome, fetch.reason = Outcome.FAILED, Reason.STORAGE_ERROR
                 fetch.detail = f"{type(exc).__name__}: {exc}"[:500]
             try:
-                self.archive.record(self.run_id, self.site_id, fetches, None)
+                self.archive.record(self.run_id, self.site_id, fetches, None, None, state_url)
             except SQLAlchemyError as again:  # even the failure rows were refused: say so, keep crawling
                 logger.error("could not record the failure of %s either: %s", item.url, again)
             outcome = Outcome.FAILED
-        self.crawler.stats.inc_value(f"newsarchive/{item.kind}/{outcome or fetches[0].outcome}")
+        outcome = outcome or fetches[0].outcome
+        self.crawler.stats.inc_value(f"newsarchive/{item.kind}/{outcome}")
+        plan = getattr(self.crawler, "newsarchive_plan", None)
+        if item.kind == "article" and outcome == Outcome.FAILED and plan and plan.decided.get(state_url) == "retry":
+            self.crawler.stats.inc_value("newsarchive/retries_failed")  # it failed before: reported, not re-alerted
         return item
 
     def spider_closed(self, spider, reason):
+        if self._heartbeat is not None and self._heartbeat.running:
+            self._heartbeat.stop()
         if self.archive is None or self.run_id is None:
             return
-        summary = self.archive.finish_run(self.run_id, interrupted=reason != "finished")
-        logger.info("run %s finished (%s): %s", self.run_id, reason, summary)
+        finished = reason == "finished"
+        plan = getattr(self.crawler, "newsarchive_plan", None)
+        counts = {"decisions": plan.counts() if plan else {}, "lists_stopped_early": len(spider.stopped_early),
+                  "retries_failed": self.crawler.stats.get_value("newsarchive/retries_failed", 0)}
+        try:
+            summary = self.archive.finish_run(
+                self.run_id, interrupted=not finished, counts=counts,
+                walked=spider.walked_sections() if finished else (),
+                partial_share=spider.profile.incremental.partial_failure_share,
+            )
+            logger.info("run %s finished (%s): %s", self.run_id, reason, summary)
+        finally:
+            if self.lock is not None:
+                locks.release(self.sessions, self.lock)

@@ -6,6 +6,7 @@ import errno
 import functools
 import gzip
 import io
+import json
 import sys
 import time
 from datetime import date
@@ -30,8 +31,9 @@ app = typer.Typer(
 replica_app = typer.Typer(help="The offline replica of Qinghai News (for the demo and the tests).", no_args_is_help=True)
 app.add_typer(replica_app, name="replica")
 
-console = Console()
-err = Console(stderr=True)
+# Piped into a file or a log, tables keep their columns whole instead of the 80 columns Rich assumes.
+console = Console(width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
 DbOption = Annotated[
     str | None,
@@ -124,6 +126,15 @@ def print_run_summary(summary: dict, title: str = "Crawl summary") -> None:
     table.add_row("articles removed from the site", str(summary.get("articles_removed", 0)))
     table.add_row("duplicates merged", str(summary.get("duplicates", 0)))
     table.add_row("articles failed", str(summary.get("articles_failed", 0)))
+    if summary.get("articles_not_modified"):
+        table.add_row("revisits answered 304 (unchanged)", str(summary["articles_not_modified"]))
+    decisions = summary.get("decisions") or {}
+    if decisions.get("not_due"):
+        table.add_row("known articles not due (not fetched)", str(decisions["not_due"]))
+    if decisions.get("before_from"):
+        table.add_row("articles before --from (not fetched)", str(decisions["before_from"]))
+    if summary.get("lists_stopped_early"):
+        table.add_row("sections stopped early (nothing new beyond)", str(summary["lists_stopped_early"]))
     for reason, count in sorted(summary.get("failures", {}).items()):
         table.add_row(f"failed: {reason}", str(count))
     for reason, count in sorted(summary.get("skipped", {}).items()):
@@ -142,21 +153,53 @@ def crawl(
     ] = None,
     db: DbOption = None,
     fast: Annotated[bool, typer.Option(help="Drop the profile's delays: only for a server you run yourself")] = False,
+    backfill: Annotated[bool, typer.Option(
+        help="Page every section back to --from (no early stop, no page limit); resumable: run it again after a stop")] = False,
+    from_: Annotated[str | None, typer.Option("--from", help="With --backfill: the oldest day to reach (YYYY-MM-DD)")] = None,
+    revisit_all: Annotated[bool, typer.Option(
+        help="Fetch every known article again (conditionally), whatever the revisit policy says")] = False,
+    as_of: Annotated[str | None, typer.Option(
+        help="Measure article ages from this moment instead of now (replaying an old snapshot)")] = None,
     log_level: Annotated[str, typer.Option(help="Scrapy log level")] = "WARNING",
 ) -> None:
-    """Crawl SITE into the archive and print what the run did."""
-    from scraper.crawl import run_crawl
+    """Crawl SITE into the archive and print what the run did.
+
+    Incremental: new URLs always, known articles when the profile's revisit policy says so.
+    Exit codes: 0 ok, 2 usage error, 3 partial, 4 failed, 5 another run holds the lock, 6 interrupted."""
+    from scraper.crawl import EXIT_CODES, EXIT_LOCKED, CrawlLocked, run_crawl
     from storage.stats import run_record
 
     if log_level.upper() not in _LOG_LEVELS:
         raise UserError(f"--log-level {log_level!r} is not one of {', '.join(_LOG_LEVELS)}")
     if base_url is not None:
         _http_address(base_url, "--base-url", "http://127.0.0.1:8000")
+    if backfill and from_ is None:
+        raise UserError("--backfill needs --from YYYY-MM-DD (how far back to page)")
+    if from_ is not None and not backfill:
+        raise UserError("--from goes with --backfill")
+    extra = {}
+    if backfill:
+        extra["NEWSARCHIVE_BACKFILL_FROM"] = _parse_day(from_, "--from").isoformat()
+    if revisit_all:
+        extra["NEWSARCHIVE_REVISIT_ALL"] = True
+    if as_of is not None:
+        from pipelines.store import _moment
 
-    run_id = run_crawl(site, db=db, base_url=base_url, fast=fast, log_level=log_level.upper())
+        try:
+            extra["NEWSARCHIVE_AS_OF"] = _moment(as_of, "--as-of").isoformat()
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+    try:
+        run_id = run_crawl(site, db=db, base_url=base_url, fast=fast, log_level=log_level.upper(), extra_settings=extra)
+    except CrawlLocked as exc:
+        err.print(f"[bold red]locked:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_LOCKED) from None
     _engine, sessions = open_archive(db)
     run = run_record(sessions, run_id)
     print_run_summary(run["summary"], title=f"Run {run_id} of {site}")
+    code = EXIT_CODES.get(run["outcome"], 4)
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command()
@@ -237,6 +280,91 @@ def stats(
     console.print(table)
 
 
+@app.command()
+@friendly
+def runs(
+    site: Annotated[str | None, typer.Option(help="Only this site")] = None,
+    last: Annotated[int, typer.Option(help="How many recent runs", min=1, max=100_000)] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per run (for monitoring)")] = False,
+    db: DbOption = None,
+) -> None:
+    """Recent crawl runs, newest first: outcome, counts, failures by reason, time taken."""
+
+    from storage.stats import recent_runs
+
+    _engine, sessions = open_archive(db)
+    found = recent_runs(sessions, site, last)
+    if as_json:
+        for run in found:
+            console.print_json(json.dumps(run, default=str, ensure_ascii=False), indent=None)
+        return
+    table = Table(title=f"Runs ({resolve_db_url(db)})", title_justify="left")
+    for column in ("run", "site", "started (UTC)", "secs", "outcome", "lists", "new", "changed", "unchanged",
+                   "304", "removed", "dupes", "not due", "failed", "MB"):
+        table.add_column(column, justify="right" if column not in ("site", "started (UTC)", "outcome", "failed") else "left")
+    styles = {"ok": "green", "partial": "yellow", "failed": "red", "interrupted": "magenta", "running": "cyan"}
+    for run in found:
+        s = run["summary"]
+        failures = ", ".join(f"{reason} {count}" for reason, count in sorted((s.get("failures") or {}).items()))
+        outcome = run["outcome"] + (" (killed)" if s.get("crashed") else "")
+        seconds = s.get("seconds")
+        table.add_row(
+            str(run["id"]), run["site"], f"{run['started_at']:%Y-%m-%d %H:%M}",
+            "" if seconds is None else f"{seconds:.0f}", f"[{styles.get(run['outcome'], '')}]{outcome}[/]",
+            *(str(s.get(key, "")) for key in ("list_pages", "articles_new", "articles_changed", "articles_unchanged",
+                                               "articles_not_modified", "articles_removed", "duplicates")),
+            str((s.get("decisions") or {}).get("not_due", "")), escape(failures),
+            f"{s['bytes'] / 1e6:.1f}" if "bytes" in s else "",
+        )
+    console.print(table)
+
+
+@app.command()
+@friendly
+def state(
+    site: Annotated[str | None, typer.Option(help="Only this site (required with --reset)")] = None,
+    url: Annotated[list[str] | None, typer.Option(help="Show (or with --reset, forget) this URL's state; repeatable")] = None,
+    reset: Annotated[str | None, typer.Option(
+        help="Forget state so the next crawl treats it as new: all, failed, sections (walk marks), lists; "
+             "with --url, those URLs. The archive itself is kept.")] = None,
+    db: DbOption = None,
+) -> None:
+    """The incremental crawl's state: what is known of each URL, and resetting it."""
+    from storage.state import RESETS, reset_state, state_overview, url_state
+
+    _engine, sessions = open_archive(db)
+    if reset is not None or (url and reset is not None):
+        if not site:
+            raise UserError("--reset needs --site (which site's state to forget)")
+        if reset not in RESETS and not url:
+            raise UserError(f"--reset {reset!r} is not one of {', '.join(RESETS)} (or give --url)")
+        try:
+            count = reset_state(sessions, site, reset, url or ())
+        except LookupError as exc:
+            raise UserError(str(exc)) from None
+        console.print(f"forgot the state of {count} URLs of {site}; the next crawl treats them as new")
+        return
+    if url:
+        for one in url:
+            rows = url_state(sessions, one)
+            if not rows:
+                console.print(f"{escape(one)}: unknown (the next crawl fetches it as new)")
+            for row in rows:
+                console.print_json(json.dumps({c.name: getattr(row, c.name) for c in row.__table__.columns},
+                                              default=str, ensure_ascii=False))
+        return
+    table = Table(title="Crawl state", title_justify="left")
+    for column in ("site", "kind", "last outcome", "reason", "URLs", "with ETag", "with Last-Modified",
+                   "last fetched (UTC)", "walked (UTC)"):
+        table.add_column(column)
+    for row in state_overview(sessions, site):
+        table.add_row(row["site"], row["kind"], row["outcome"] or "", row["reason"] or "", str(row["urls"]),
+                      str(row["etag"]), str(row["last_modified"]),
+                      f"{row['last_fetched_at']:%Y-%m-%d %H:%M}" if row["last_fetched_at"] else "",
+                      f"{row['walked_at']:%Y-%m-%d %H:%M}" if row["walked_at"] else "")
+    console.print(table)
+
+
 def _read_page(source: str) -> tuple[bytes, str | None, str]:
     """(body, Content-Type, URL) of a file or an http(s) URL."""
     if source.startswith(("http://", "https://")):
@@ -263,7 +391,6 @@ def extract(
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole record as JSON")] = False,
 ) -> None:
     """Show what the extractor makes of one page: fields, method, decoding, where each field came from."""
-    import json
 
     from pipelines.extraction import ExtractionFailed, RawPage, SiteRules, extract_article
     from pipelines.extraction.urls import rebase

@@ -21,6 +21,15 @@ FAST_SETTINGS = {
 }
 
 
+class CrawlLocked(RuntimeError):
+    """Another run of the site holds its crawl lock; nothing was fetched."""
+
+
+# What a finished run's outcome means to cron and monitoring (README: exit codes).
+EXIT_CODES = {"ok": 0, "partial": 3, "failed": 4, "interrupted": 6}
+EXIT_LOCKED = 5
+
+
 def crawl_settings(db_url: str, fast: bool = False, log_level: str = "WARNING", extra: dict | None = None) -> Settings:
     settings = Settings()
     settings.setmodule("scraper.settings", priority="project")
@@ -49,6 +58,9 @@ def run_crawl(
     crawler = process.create_crawler(spider_for(profile))
     process.crawl(crawler, base_url=base_url)
     process.start()
+    held = crawler.stats.get_value("newsarchive/lock_held")
+    if held:
+        raise CrawlLocked(held)
     run_id = crawler.stats.get_value("newsarchive/run_id")
     if run_id is None:
         raise RuntimeError("the crawl ended before the archive recorded a run (see the log above)")

@@ -12,6 +12,10 @@ ITEM_PIPELINES = {
     "pipelines.store.StorePipeline": 400,
 }
 
+EXTENSIONS = {
+    "scraper.progress.CrawlProgress": 500,  # a live line on a terminal, a plain line every 30 s in a log
+}
+
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "scraper.middlewares.SafeMetaRefreshMiddleware": 580,
@@ -43,3 +47,10 @@ NEWSARCHIVE_BASE_URL = os.environ.get("NEWSARCHIVE_BASE_URL")  # fetch the profi
 NEWSARCHIVE_WARC = os.environ.get("NEWSARCHIVE_WARC", "1") not in ("0", "false", "no", "off")
 NEWSARCHIVE_WARC_DIR = os.environ.get("NEWSARCHIVE_WARC_DIR")  # None: `warc` beside a SQLite archive, else data/warc
 NEWSARCHIVE_WARC_MAX_BYTES = int(os.environ.get("NEWSARCHIVE_WARC_MAX_BYTES", 1 << 30))
+NEWSARCHIVE_PROGRESS = os.environ.get("NEWSARCHIVE_PROGRESS", "1") not in ("0", "false", "no", "off")
+NEWSARCHIVE_PROGRESS_SECONDS = float(os.environ.get("NEWSARCHIVE_PROGRESS_SECONDS", 30))
+# Responses waiting for the item pipelines (extraction, storage) are held in memory up to this
+# many bytes before the downloader waits (Scrapy's default: 5 MB, hundreds of pages). A crawl
+# killed at that moment loses them and the next run fetches them again; extraction is the
+# slower side, so a short queue costs no speed.
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = int(os.environ.get("NEWSARCHIVE_MAX_PENDING_BYTES", 300_000))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
-from sqlalchemy import Connection, Engine, event
+from sqlalchemy import Connection, Engine, Table, event, func
+from sqlalchemy.orm import Session
 
 
 def configure(engine: Engine) -> None:
@@ -41,3 +43,26 @@ def schema_change(engine: Engine) -> Iterator[Connection]:
             if sqlite:
                 connection.exec_driver_sql("PRAGMA foreign_keys=ON")
                 connection.commit()
+
+
+def upsert(session: Session, table: Table, values: dict[str, Any], keys: Sequence[str], update: Sequence[str],
+           keep: Sequence[str] = (), expressions: dict[str, Any] | None = None) -> None:
+    """INSERT, or else UPDATE the row with the same ``keys``: ``update`` columns take the new
+    value, ``keep`` columns take it only when it is not NULL. One statement, no
+    read-then-write window (SQLite and PostgreSQL both have ON CONFLICT). ``expressions``
+    set columns of an existing row from SQL expressions (a counter: ``table.c.n + 1``)."""
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - the archive supports these two
+        raise NotImplementedError(f"no upsert for {name}")
+    statement = insert(table).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={**{column: statement.excluded[column] for column in update},
+              **{column: func.coalesce(statement.excluded[column], table.c[column]) for column in keep},
+              **(expressions or {})},
+    )
+    session.execute(statement)

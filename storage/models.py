@@ -199,3 +199,49 @@ class ArticleUrl(Base):
     kind: Mapped[str] = mapped_column(String(16))  # canonical, alias
     first_seen_at: Mapped[datetime]
     first_run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id"))
+
+
+class UrlState(Base):
+    """What the crawl knows of one URL of a site: the incremental crawl's memory.
+
+    One row per article URL (canonical or alias, as requested), list page and section
+    walk, written in the same transaction as the page it describes, so a killed crawl's
+    state is exactly what it stored. A row can be deleted (``newsarchive state --reset``):
+    the URL is then new again to the next crawl; the archive itself is untouched.
+    """
+
+    __tablename__ = "url_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    url: Mapped[str] = mapped_column(Text)  # on the site's real origin
+    kind: Mapped[str] = mapped_column(String(16))  # article, list, section
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"), index=True)
+    status: Mapped[int | None]  # last HTTP status (None: no answer)
+    outcome: Mapped[str | None] = mapped_column(String(16))  # last fetch outcome (storage.outcomes.Outcome)
+    reason: Mapped[str | None] = mapped_column(String(32))
+    etag: Mapped[str | None] = mapped_column(Text)  # validators of the last full answer, for conditional requests
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    payload_digest: Mapped[str | None] = mapped_column(String(64))  # of the last answer's body
+    record_hash: Mapped[str | None] = mapped_column(String(64))  # of the article as last extracted
+    published_at: Mapped[datetime | None]  # the article's, for the revisit policy's age
+    first_seen_at: Mapped[datetime]
+    last_fetched_at: Mapped[datetime | None]
+    last_changed_at: Mapped[datetime | None]  # last answer that stored something new (new article, new version)
+    last_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+    failures: Mapped[int] = mapped_column(Integer, server_default="0")  # failed attempts in a row
+    walked_at: Mapped[datetime | None]  # section rows: when a finished run last walked all its pagination
+
+    __table_args__ = (UniqueConstraint("site_id", "url", name="uq_url_state_site_url"),)
+
+
+class CrawlLock(Base):
+    """One row while a crawl of a site runs: a second run of the site refuses to start."""
+
+    __tablename__ = "crawl_locks"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+    owner: Mapped[str] = mapped_column(Text)  # host:pid:process start time
+    acquired_at: Mapped[datetime]
+    heartbeat_at: Mapped[datetime]

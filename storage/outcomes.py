@@ -50,7 +50,7 @@ class Reason(StrEnum):
 REASON_DESCRIPTIONS: dict[Reason, str] = {
     Reason.NOT_FOUND: "the server answered 404",
     Reason.GONE: "the server answered 410",
-    Reason.HTTP_ERROR: "another answer than 200 (403, 401, 451, 204, 206, 304, a redirect without Location …)",
+    Reason.HTTP_ERROR: "another answer than 200 (403, 401, 451, 204, 206, a 304 not asked for, a redirect without Location …)",
     Reason.SERVER_ERROR: "a 5xx answer that persisted through every retry",
     Reason.TIMEOUT: "no complete answer within the download timeout, after retries",
     Reason.CONNECTION_ERROR: "connection refused, reset or lost, after retries",

@@ -19,11 +19,16 @@ from sqlalchemy import Engine, bindparam, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from .models import Article, ArticleEvent, ArticleUrl, ArticleVersion, CrawlRun, Fetch, Site
-from .outcomes import Outcome
+from .outcomes import Outcome, Reason
+from .state import PageState, mark_walked, note_page
 from .versions import diff_summary, record_hash
 from .warc import Location, warc_date
 
 _SPACE = re.compile(r"\s+")
+
+# A run whose article failures exceed this share is "partial": worth an operator's look.
+# A site profile sets its own ([alerts] partial_failure_share).
+PARTIAL_FAILURE_SHARE = 0.2
 
 
 def now() -> datetime:
@@ -60,6 +65,8 @@ class FetchRecord:
     detail: str | None = None
     warc: Location | None = None  # this capture's record (response or revisit)
     payload: Location | None = None  # the record holding the payload's bytes
+    etag: str | None = None  # the answer's validators, kept for the next conditional request
+    last_modified: str | None = None
 
 
 # Article fields copied verbatim from the extractor's record.
@@ -114,13 +121,16 @@ class Archive:
         fetches: Sequence[FetchRecord],
         article: Mapping[str, Any] | None = None,
         removal: Mapping[str, Any] | None = None,
+        state_url: str | None = None,
     ) -> tuple[str | None, str | None]:
         """Store one crawled page (all pages of one article) in one transaction.
 
         ``removal`` is the evidence that the page no longer serves its article
         (a 404/410, a redirect to a list, a deletion notice); an archived article
-        at that URL is then marked removed, and stays. Returns (outcome, article uid)
-        of the article, or (None, None) when there is none.
+        at that URL is then marked removed, and stays. ``state_url`` is the URL the
+        crawl asked for (on the site's origin): its crawl state is updated in the same
+        transaction, so the state never claims more than the archive holds.
+        Returns (outcome, article uid) of the article, or (None, None) when there is none.
         """
         with self.sessions.begin() as session:
             outcome, article_row = (None, None)
@@ -135,8 +145,23 @@ class Archive:
             elif removal is not None:
                 article_row = _mark_removed(session, run_id, [f.site_url for f in fetches], removal, seen_at)
                 outcome = Outcome.REMOVED if article_row is not None else None
+            elif fetches and fetches[0].status == 304:  # a revisit the site answered "not modified"
+                article_row = _not_modified(session, run_id, [state_url or fetches[0].site_url], seen_at)
+                outcome = Outcome.UNCHANGED if article_row is not None else None
+                if article_row is None:  # "not modified" from what? nothing of it is archived
+                    for fetch in fetches:
+                        fetch.outcome, fetch.reason = Outcome.FAILED, Reason.HTTP_ERROR
+                        fetch.detail = "304 Not Modified for a URL the archive holds no article of"
             for fetch in fetches:
                 session.add(_fetch_row(run_id, site_id, fetch, outcome, article_row))
+            if state_url is not None and fetches and fetches[0].kind in ("article", "list"):
+                first = fetches[0]
+                note_page(session, run_id, site_id, PageState(
+                    url=state_url, kind=first.kind, fetched_at=first.fetched_at, status=first.status,
+                    outcome=outcome if outcome else first.outcome or Outcome.FAILED, reason=first.reason,
+                    etag=first.etag, last_modified=first.last_modified,
+                    payload_digest=first.warc.payload_digest if first.warc else None,
+                ), article_row, outcome in (Outcome.STORED, Outcome.CHANGED))
             return outcome, article_row.uid if article_row is not None else None
 
     def revise_many(self, results: Sequence[tuple[int, Mapping[str, Any]]], at: datetime,
@@ -166,14 +191,20 @@ class Archive:
                 session.add(ArticleEvent(article_id=article_id, kind="reextract_failed", at=at, run_id=None,
                                          evidence={"reason": reason, "detail": detail}))
 
-    def finish_run(self, run_id: int, interrupted: bool = False) -> dict[str, Any]:
-        """Close the run with its counts and outcome; returns the summary."""
+    def finish_run(self, run_id: int, interrupted: bool = False, counts: Mapping[str, Any] | None = None,
+                   walked: Sequence[str] = (), partial_share: float = PARTIAL_FAILURE_SHARE) -> dict[str, Any]:
+        """Close the run with its counts and outcome; returns the summary. ``counts`` are the
+        crawler's decisions that left no fetch row (known URLs not due, pagination stopped
+        early); ``walked`` the sections whose whole pagination this (finished) run read."""
         with self.sessions.begin() as session:
             summary = run_summary(session, run_id)
+            summary.update(counts or {})
             run = session.get(CrawlRun, run_id)
             run.finished_at = now()
             summary["seconds"] = round((run.finished_at - run.started_at).total_seconds(), 2)
-            run.outcome = "interrupted" if interrupted else run_outcome(summary)
+            run.outcome = "interrupted" if interrupted else run_outcome(summary, partial_share)
+            if walked and not interrupted:
+                mark_walked(session, run_id, run.site_id, walked, run.finished_at)
             summary["outcome"] = run.outcome
             run.summary = summary
             return summary
@@ -404,6 +435,17 @@ def _mark_removed(session: Session, run_id: int, urls: list[str], evidence: Mapp
     return article
 
 
+def _not_modified(session: Session, run_id: int, urls: list[str], at: datetime) -> Article | None:
+    """The archived article at one of ``urls``, seen again unchanged (a 304 to a conditional request)."""
+    known = session.scalar(select(ArticleUrl).where(ArticleUrl.url.in_(urls)).limit(1))
+    if known is None:
+        return None
+    article = session.get(Article, known.article_id)
+    if article.removed_at is None:  # a 304 to a removal notice's validators: still removed, not seen
+        article.last_seen_at, article.last_run_id = max(article.last_seen_at, at), run_id
+    return article
+
+
 def _add_urls(session: Session, article: Article, urls: list[str], run_id: int, seen_at: datetime) -> None:
     known = set(session.scalars(select(ArticleUrl.url).where(ArticleUrl.url.in_(urls))))
     for url in urls:
@@ -419,18 +461,17 @@ def _add_urls(session: Session, article: Article, urls: list[str], run_id: int, 
             )
 
 
-# A run whose article failures exceed this share is "partial": worth an operator's look.
-PARTIAL_FAILURE_SHARE = 0.2
-
-
-def run_outcome(summary: dict[str, Any]) -> str:
+def run_outcome(summary: dict[str, Any], partial_share: float = PARTIAL_FAILURE_SHARE) -> str:
     """ok, partial or failed, from a finished run's counts."""
     succeeded = sum(summary[k] for k in ("articles_new", "articles_unchanged", "articles_changed", "duplicates",
                                          "articles_removed"))
-    failed = summary["articles_failed"]
-    if summary["pages_fetched"] == 0 or (failed and not succeeded):
-        return "failed"  # nothing answered, or every article failed (a redesign, a block page)
-    if failed > PARTIAL_FAILURE_SHARE * (failed + succeeded):
+    # a URL that failed in an earlier run and failed again was alerted on then: counted, not re-alerted
+    failed = summary["articles_failed"] - summary.get("retries_failed", 0)
+    if summary["pages_fetched"] == 0 or summary["list_pages"] == 0:
+        return "failed"  # nothing answered, or no section could be read (unreachable, robots forbids all)
+    if failed >= 3 and not succeeded:
+        return "failed"  # every article tried failed: a redesign, a block page
+    if failed > partial_share * (failed + succeeded):
         return "partial"
     return "ok"
 
@@ -455,6 +496,13 @@ def run_summary(session: Session, run_id: int) -> dict[str, Any]:
     }
     summary: dict[str, Any] = {name: 0 for name in counters.values()}
     summary.update(pages_fetched=fetched or 0, bytes=0, articles_failed=0, skipped={}, failures={})
+    summary["articles_not_modified"] = session.scalar(
+        select(func.count()).select_from(Fetch).where(Fetch.run_id == run_id, Fetch.kind == "article", Fetch.status == 304)
+    ) or 0
+    summary["article_pages_fetched"] = session.scalar(
+        select(func.count()).select_from(Fetch).where(Fetch.run_id == run_id, Fetch.kind == "article",
+                                                      Fetch.status.is_not(None))
+    ) or 0
     for kind, outcome, reason, page_number, count, size in rows:
         summary["bytes"] += int(size or 0)
         if kind == "article" and page_number != 1:

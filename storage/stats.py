@@ -80,3 +80,19 @@ def run_record(sessions: sessionmaker[Session], run_id: int) -> dict[str, Any]:
     with sessions() as session:
         run = session.get(CrawlRun, run_id)
         return {"id": run.id, "outcome": run.outcome, "summary": run.summary or {}}
+
+
+def archive_shape(sessions: sessionmaker[Session]) -> dict[frozenset[str], tuple[str, int, bool]]:
+    """What a researcher gets, independent of ids and of the order pages were fetched in:
+    each article as the set of its URLs, with its text hash, number of versions and whether
+    it is still on the site. Two archives of the same site are equal when these are."""
+    from .models import ArticleVersion
+
+    with sessions() as session:
+        urls: dict[int, set[str]] = {}
+        for article_id, url in session.execute(select(ArticleUrl.article_id, ArticleUrl.url)):
+            urls.setdefault(article_id, set()).add(url)
+        versions = dict(session.execute(
+            select(ArticleVersion.article_id, func.count()).group_by(ArticleVersion.article_id)).all())
+        return {frozenset(urls.get(a.id, ())): (a.content_hash, versions.get(a.id, 0), a.removed_at is None)
+                for a in session.scalars(select(Article))}

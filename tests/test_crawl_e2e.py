@@ -22,14 +22,16 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def crawled(replica, tmp_path_factory):
-    """Two crawls of the same replica into one archive: (db path, server log, outputs)."""
+    """Two crawls of the same replica into one archive, the second revisiting everything:
+    (db path, server log, outputs)."""
     site_dir, truth = replica
     db = tmp_path_factory.mktemp("crawl") / "archive.db"
     with ReplicaServer(site_dir) as server:
         first = run_cli("crawl", "qhnews", "--base-url", server.base_url, "--db", str(db), "--fast")
         assert first.returncode == 0, first.stderr
         requested = server.requested_paths()
-        second = run_cli("crawl", "qhnews", "--base-url", server.base_url, "--db", str(db), "--fast")
+        # every known article again (conditional requests): the full comparison, not the incremental skip
+        second = run_cli("crawl", "qhnews", "--base-url", server.base_url, "--db", str(db), "--fast", "--revisit-all")
         assert second.returncode == 0, second.stderr
     _engine, sessions = open_archive(str(db))
     return db, sessions, requested, first, second
@@ -201,7 +203,8 @@ def test_hostile_pages_are_recorded_failures_and_nothing_stored_is_lost(crawled,
     with ReplicaServer(_hostile_site(tmp_path / "hostile")) as server:
         result = run_cli("crawl", "qhnews", "--base-url", server.base_url, "--db", str(copy), "--fast",
                          env={"NEWSARCHIVE_MAX_PAGE_BYTES": "1000000"})
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 4, result.stderr  # a failed run, as monitoring should see it; no traceback
+    assert "Traceback" not in result.stderr
     with copied() as session:
         assert session.scalar(select(func.count()).select_from(Article)) == before
         run = session.scalar(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(1))
@@ -219,4 +222,6 @@ def test_hostile_pages_are_recorded_failures_and_nothing_stored_is_lost(crawled,
     assert rows[base + "7.shtml"] in {"no_content", "no_title"}  # 3,000 levels of nothing: refused, no crash
     # every article failed: the run says so, and counts each failure once
     assert run.outcome == "failed" and run.summary["articles_failed"] == len(rows) - 1
-    assert run.summary["failures"].get("not_found") == 3  # the other start pages
+    # the other three start pages, and the archive's one transient failure (a truncated page), retried
+    # from the crawl state although no list links it, which this site does not have
+    assert run.summary["failures"].get("not_found") == 4

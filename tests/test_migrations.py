@@ -49,13 +49,20 @@ def test_upgrading_an_old_archive_keeps_its_articles(database_url):
             " first_run_id, last_run_id) VALUES (1, 'abc', 1, 'http://www.qhnews.com/a.shtml',"
             " 'http://www.qhnews.com/a.shtml', '标题', '[\"施翔\"]', 'zh', '正文', '[]', '[]', '[]', '{}', '1.0.0',"
             " 'h', '2024-06-14 00:00:00', '2024-06-14 00:00:00', 1, 1)"))
+        connection.execute(text(
+            "INSERT INTO fetches (id, run_id, site_id, kind, url, site_url, status, outcome, article_id, page_number,"
+            " retries, fetched_at) VALUES (1, 1, 1, 'article', 'http://www.qhnews.com/a.shtml',"
+            " 'http://www.qhnews.com/a.shtml', 200, 'stored', 1, 1, 0, '2024-06-14 00:00:00')"))
     engine.dispose()
     upgraded = make_engine(database_url)
     ensure_schema(upgraded)
     with upgraded.connect() as connection:
         row = connection.execute(text("SELECT title, text, correspondents, bylines_raw FROM articles")).one()
+        # the articles it holds are known crawl state at once: its next crawl is incremental
+        state = connection.execute(text("SELECT url, kind, article_id, outcome FROM url_state")).all()
         # an upgraded archive is the same schema as a new one (column types included)
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
     upgraded.dispose()
     assert row[0] == "标题" and row[1] == "正文"
+    assert [tuple(r) for r in state] == [("http://www.qhnews.com/a.shtml", "article", 1, "stored")]
     assert row[2] in ([], "[]") and row[3] in ({}, "{}")

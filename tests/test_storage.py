@@ -97,9 +97,11 @@ def test_run_summary_counts_articles_once_and_failures_by_reason(archive, record
                                               fetched_at=T0, status=404, outcome="failed", reason="not_found")])
     archive.record(run, site_id, [FetchRecord(kind="link", url="http://gov.cn/", site_url="http://gov.cn/",
                                               fetched_at=T0, outcome="skipped", reason="offsite")])
+    archive.record(run, site_id, [FetchRecord(kind="list", url="http://x/", site_url="http://x/",
+                                              fetched_at=T0, status=200, outcome="list")])
     summary = archive.finish_run(run)
-    assert summary["articles_new"] == 3
-    assert summary["pages_fetched"] == 7
+    assert summary["articles_new"] == 3 and summary["list_pages"] == 1
+    assert summary["pages_fetched"] == 8
     assert summary["failures"] == {"not_found": 1} and summary["skipped"] == {"offsite": 1}
     assert summary["articles_failed"] == 1
     assert summary["outcome"] == "partial"  # 1 article of 4 failed: more than 20%
@@ -114,13 +116,22 @@ def test_run_summary_counts_articles_once_and_failures_by_reason(archive, record
         ({"articles_failed": 5}, "failed"),  # a redesign: nothing extracts
         ({"articles_removed": 2}, "ok"),  # takedowns noticed are a success of the crawl
         ({"pages_fetched": 0}, "failed"),  # nothing answered
+        ({"list_pages": 0}, "failed"),  # no section list could be read (robots forbids, blocked)
         ({"list_pages": 3}, "ok"),  # lists read, no new links: nothing wrong
+        ({"articles_failed": 1}, "partial"),  # an incremental run whose one new article failed: look, not alarm
+        ({"articles_failed": 3}, "failed"),
     ],
 )
 def test_run_outcome(counts, outcome):
     summary = {"articles_new": 0, "articles_unchanged": 0, "articles_changed": 0, "duplicates": 0,
-               "articles_removed": 0, "articles_failed": 0, "list_pages": 0, "pages_fetched": 10, **counts}
+               "articles_removed": 0, "articles_failed": 0, "list_pages": 1, "pages_fetched": 10, **counts}
     assert run_outcome(summary) == outcome
+
+
+def test_partial_threshold_comes_from_the_caller():
+    summary = {"articles_new": 3, "articles_unchanged": 0, "articles_changed": 0, "duplicates": 0,
+               "articles_removed": 0, "articles_failed": 1, "list_pages": 1, "pages_fetched": 10}
+    assert run_outcome(summary, 0.2) == "partial" and run_outcome(summary, 0.5) == "ok"
 
 
 def test_export_validates_against_the_schema_and_filters_in_site_time(archive, records):

@@ -78,12 +78,14 @@ def test_a_cut_off_tail_is_detected_and_skipped(tmp_path):
 
 @pytest.fixture(scope="module")
 def archived(replica, tmp_path_factory):
-    """Two crawls of the replica with archiving on: (db path, warc folder, sessions)."""
+    """Two crawls of the replica with archiving on, the second fetching every article again in
+    full (a server without validators: no 304s): (db path, warc folder, sessions)."""
     site_dir, _truth = replica
     folder = tmp_path_factory.mktemp("warc-crawl")
-    with ReplicaServer(site_dir) as server:
-        for _ in range(2):
-            result = run_cli("crawl", "qhnews", "--base-url", server.base_url, "--db", str(folder / "a.db"), "--fast")
+    with ReplicaServer(site_dir, validators=False) as server:
+        for again in ([], ["--revisit-all"]):
+            result = run_cli("crawl", "qhnews", "--base-url", server.base_url, "--db", str(folder / "a.db"), "--fast",
+                             *again)
             assert result.returncode == 0, result.stderr
     _engine, sessions = open_archive(str(folder / "a.db"))
     return folder / "a.db", folder / "warc", sessions
@@ -111,6 +113,7 @@ def test_the_second_crawl_writes_revisits_not_copies(archived):
         runs = sorted(set(session.scalars(select(Fetch.run_id))))
         second = session.execute(select(Fetch).where(Fetch.run_id == runs[1], Fetch.status == 200)).scalars().all()
     assert second and all(r.warc_type == "revisit" for r in second)
+    assert sum(r.kind == "article" for r in second) > 150  # articles as well as lists
     assert all(r.payload_file.startswith(f"qhnews-{runs[0]}-") for r in second)
     first_bytes = sum(p.stat().st_size for p in warc_dir.glob(f"qhnews-{runs[0]}-*.warc.gz"))
     second_bytes = sum(p.stat().st_size for p in warc_dir.glob(f"qhnews-{runs[1]}-*.warc.gz"))

@@ -3,24 +3,49 @@
 It serves each path with the headers the manifest gives it (including charsets
 that contradict the page), gzip when the client asks for it, and the replica's
 misbehaviours: a page that answers 500 once and then succeeds, and a page whose
-body is cut short of its Content-Length. Every request is logged, so tests can
+body is cut short of its Content-Length. Pages carry ETag and Last-Modified, and a
+conditional GET of an unchanged page is answered 304 Not Modified, as nginx does. Every request is logged, so tests can
 check what the crawler asked for.
 """
 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import threading
+from email.utils import formatdate, parsedate_to_datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
 
+def _validators(body: bytes, mtime: float) -> tuple[str, str]:
+    """(ETag, Last-Modified) of a page, as a static web server gives them. The ETag is weak
+    (W/): the same page is served gzipped or not, and it names the content, not the bytes."""
+    return f'W/"{hashlib.sha1(body).hexdigest()[:16]}"', formatdate(int(mtime), usegmt=True)
+
+
+def _not_modified(headers, etag: str, last_modified: str) -> bool:
+    """A conditional GET the page still satisfies: If-None-Match wins over If-Modified-Since."""
+    match = headers.get("If-None-Match")
+    if match is not None:
+        tags = {tag.strip().removeprefix("W/") for tag in match.split(",")}
+        return "*" in tags or etag.removeprefix("W/") in tags
+    since = headers.get("If-Modified-Since")
+    if since is None:
+        return False
+    try:
+        return parsedate_to_datetime(since) >= parsedate_to_datetime(last_modified)
+    except (TypeError, ValueError):
+        return False
+
+
 class ReplicaServer:
-    def __init__(self, site_dir: Path, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, site_dir: Path, host: str = "127.0.0.1", port: int = 0, validators: bool = True):
         self.site_dir = Path(site_dir)
+        self.validators = validators  # False: no ETag/Last-Modified, no 304 (a server of dynamic pages)
         manifest_path = self.site_dir / "_manifest.json"
         if not manifest_path.exists():
             raise FileNotFoundError(f"{self.site_dir} holds no built replica (no _manifest.json)")
@@ -86,10 +111,16 @@ class ReplicaServer:
                 self._respond(head=False)
 
             def _send(self, status: int, body: bytes, content_type: str, head: bool, cut: float | None = None,
-                      location: str | None = None):
+                      location: str | None = None, validators: tuple[str, str] | None = None):
                 gzipped = "gzip" in (self.headers.get("Accept-Encoding") or "") and cut is None and len(body) > 512
                 payload = gzip.compress(body, mtime=0) if gzipped else body
                 self.send_response(status)
+                if validators is not None:
+                    self.send_header("ETag", validators[0])
+                    self.send_header("Last-Modified", validators[1])
+                if status == HTTPStatus.NOT_MODIFIED:  # no body, no length (RFC 9110 15.4.5)
+                    self.end_headers()
+                    return
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(payload)))
                 if gzipped:
@@ -123,8 +154,16 @@ class ReplicaServer:
                         server._failed_once.add(path)
                     if first:
                         return self._send(500, b"<html><body>500 Internal Server Error</body></html>", "text/html", head)
-                body = (server.site_dir / entry["file"]).read_bytes()
+                file = server.site_dir / entry["file"]
+                body = file.read_bytes()
                 cut = 0.6 if behaviour == "truncate" else None
-                return self._send(entry["status"], body, entry["content_type"], head, cut, entry.get("location"))
+                validators = None
+                if entry["status"] == 200 and behaviour is None and server.validators:
+                    validators = _validators(body, file.stat().st_mtime)
+                    if _not_modified(self.headers, *validators):
+                        return self._send(HTTPStatus.NOT_MODIFIED, b"", entry["content_type"], head,
+                                          validators=validators)
+                return self._send(entry["status"], body, entry["content_type"], head, cut, entry.get("location"),
+                                  validators=validators)
 
         return Handler

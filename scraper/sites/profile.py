@@ -46,6 +46,30 @@ class Discovery:
     article_page_pattern: re.Pattern[str]
     list_pattern: re.Pattern[str]
     max_list_pages: int = 200
+    url_date_pattern: re.Pattern[str] | None = None  # groups year, month, day: an article's date from its URL
+    sitemaps: tuple[str, ...] = ()  # sitemap.xml (or sitemap index) addresses read like lists
+    feeds: tuple[str, ...] = ()  # RSS / Atom feeds read like lists
+
+
+@dataclass(frozen=True)
+class RevisitRule:
+    younger_than_days: float
+    every_hours: float  # 0: every run
+
+
+@dataclass(frozen=True)
+class Incremental:
+    """When a crawl fetches an article it already holds again, and how far it pages back.
+
+    A known article is revisited when the first rule whose age bound it is younger than
+    (age from its published time, else from when the crawl first met it) says it is due;
+    older than every rule: never, unless asked (--revisit-all). New URLs are always
+    fetched, failures that may pass (timeouts, 5xx …) are retried every run.
+    """
+
+    revisit: tuple[RevisitRule, ...] = (RevisitRule(3, 0), RevisitRule(30, 24))
+    horizon_days: float = 30  # stop paging a section at a page whose articles are all known and older
+    partial_failure_share: float = 0.2  # a run with more article failures than this share is "partial"
 
 
 @dataclass(frozen=True)
@@ -56,6 +80,7 @@ class SiteProfile:
     rules: SiteRules
     discovery: Discovery
     politeness: Politeness = field(default_factory=Politeness)
+    incremental: Incremental = field(default_factory=Incremental)
 
     @property
     def origin(self) -> str:
@@ -181,7 +206,9 @@ _KEYS = {
              "default_charset"},
     "politeness": {f.name for f in fields(Politeness)},
     "discovery": {"start_urls", "article_pattern", "article_page_pattern", "list_pattern", "max_list_pages",
-                  "tracking_params"},
+                  "tracking_params", "url_date_pattern", "sitemaps", "feeds"},
+    "incremental": {"revisit", "horizon_days"},
+    "alerts": {"partial_failure_share"},
     "extraction": {"remove", "boilerplate_markers", "removal_markers"},
 }
 
@@ -216,12 +243,18 @@ def parse_profile(raw: dict, path: Path) -> SiteProfile:
     start_urls = tuple(_url(discovery_reader, "start_urls", u) for u in discovery_reader.strings("start_urls"))
     if not start_urls:
         raise discovery_reader.fail("start_urls", "must list at least one section page")
+    url_date = discovery_reader.regex("url_date_pattern", None) if "url_date_pattern" in discovery_reader.data else None
+    if url_date is not None and not {"year", "month", "day"} <= set(url_date.groupindex):
+        raise discovery_reader.fail("url_date_pattern", "needs named groups (?P<year>…), (?P<month>…) and (?P<day>…)")
     discovery = Discovery(
         start_urls=start_urls,
         article_pattern=discovery_reader.regex("article_pattern"),
         article_page_pattern=discovery_reader.regex("article_page_pattern", r"^(?!)"),
         list_pattern=discovery_reader.regex("list_pattern"),
         max_list_pages=discovery_reader.get("max_list_pages", int, 200),
+        url_date_pattern=url_date,
+        sitemaps=tuple(_url(discovery_reader, "sitemaps", u) for u in discovery_reader.strings("sitemaps", ())),
+        feeds=tuple(_url(discovery_reader, "feeds", u) for u in discovery_reader.strings("feeds", ())),
     )
     if "base" not in discovery.article_page_pattern.groupindex and discovery.article_page_pattern.pattern != r"^(?!)":
         raise discovery_reader.fail("article_page_pattern", "needs a named group (?P<base>…) for the article's first page")
@@ -267,5 +300,33 @@ def parse_profile(raw: dict, path: Path) -> SiteProfile:
         **({"removal_markers": extraction.strings("removal_markers")} if "removal_markers" in extraction.data else {}),
     )
     return SiteProfile(
-        name=name, path=path, domains=domains, rules=rules, discovery=discovery, politeness=politeness
+        name=name, path=path, domains=domains, rules=rules, discovery=discovery, politeness=politeness,
+        incremental=_incremental(path, raw.get("incremental", {}), raw.get("alerts", {})),
     )
+
+
+def _incremental(path: Path, raw: object, alerts_raw: object) -> Incremental:
+    reader, alerts = _Reader(path, "incremental", raw), _Reader(path, "alerts", alerts_raw)
+    defaults = Incremental()
+    rules = defaults.revisit
+    if "revisit" in reader.data:
+        value = reader.get("revisit", list)
+        rules = []
+        for index, rule in enumerate(value):
+            if not isinstance(rule, dict) or set(rule) != {"younger_than_days", "every_hours"}:
+                raise reader.fail(f"revisit #{index + 1}", "must be {younger_than_days = N, every_hours = N}")
+            item = _Reader(path, f"incremental] [revisit #{index + 1}", rule)
+            young, every = item.get("younger_than_days", float), item.get("every_hours", float)
+            if young <= 0 or every < 0:
+                raise reader.fail(f"revisit #{index + 1}", "needs younger_than_days > 0 and every_hours >= 0")
+            rules.append(RevisitRule(young, every))
+        if [r.younger_than_days for r in rules] != sorted(r.younger_than_days for r in rules):
+            raise reader.fail("revisit", "rules must go from the youngest articles to the oldest")
+        rules = tuple(rules)
+    horizon = reader.get("horizon_days", float, defaults.horizon_days)
+    share = alerts.get("partial_failure_share", float, defaults.partial_failure_share)
+    if horizon < 0:
+        raise reader.fail("horizon_days", "must not be negative")
+    if not 0 <= share <= 1:
+        raise alerts.fail("partial_failure_share", "must be between 0 and 1")
+    return Incremental(revisit=rules, horizon_days=horizon, partial_failure_share=share)

@@ -25,6 +25,7 @@ from scraper.sites.profile import SiteProfile
 from storage.outcomes import Outcome, Reason
 
 from .failures import reason_for_failure
+from .feeds import feed_urls, sitemap_urls
 
 # Links to files that are not web pages: never fetched, recorded as not_html.
 _BINARY = re.compile(
@@ -54,6 +55,9 @@ class NewsSpider(scrapy.Spider):
         self._site_hosts = {d.lower() for d in self.profile.domains}
         self._reported_links: set[str] = set()
         self._list_pages: dict[str, set[str]] = {}  # section folder -> list pages requested
+        self._sections: set[str] = set()  # section folders whose lists were read
+        self._broken_sections: set[str] = set()  # ... and those where a list page failed
+        self.stopped_early: set[str] = set()  # list pages after which paging stopped (nothing new beyond)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -94,13 +98,53 @@ class NewsSpider(scrapy.Spider):
             return rebase(url, f"{parts.scheme}://{parts.netloc}", self.fetch_origin)
         return None
 
+    @property
+    def plan(self):
+        """The run's incremental plan (scraper.incremental.CrawlPlan), set by the store pipeline;
+        None: every article is new (a crawl without an archive)."""
+        return getattr(getattr(self, "crawler", None), "newsarchive_plan", None)
+
+    def section_url(self, fetched_url: str) -> str:
+        """The section a list page belongs to: its folder, on the site's origin."""
+        path = urlsplit(fetched_url).path or "/"
+        return self.profile.origin + path[: path.rfind("/") + 1]
+
+    def walked_sections(self) -> list[str]:
+        """Sections whose every list page this run read without a failure."""
+        return sorted(self.section_url(self.fetch_origin + folder) for folder in self._sections - self._broken_sections)
+
+    def _max_list_pages(self) -> int:
+        plan = self.plan
+        return 1_000_000 if plan is not None and plan.backfill_from is not None else self.profile.discovery.max_list_pages
+
+    def _article_request(self, target: str, headers: dict[str, str] | None = None) -> scrapy.Request:
+        return scrapy.Request(target, callback=self.parse_article, errback=self.on_error, headers=headers,
+                              meta={"kind": "article", "dont_redirect": True}, priority=_ARTICLE_PRIORITY)
+
+    def _planned_article_request(self, target: str) -> scrapy.Request | None:
+        """The request for an article link, or None when the plan says it is not due."""
+        headers = {}
+        if self.plan is not None:
+            decision, headers = self.plan.article(self.site_url(target))
+            if decision in ("not_due", "before_from"):
+                return None
+        return self._article_request(target, headers)
+
     # -- requests ------------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        for url in self.profile.discovery.start_urls:
+        discovery = self.profile.discovery
+        for url, callback in [*((u, self.parse_list) for u in discovery.start_urls),
+                              *((u, self.parse_sitemap) for u in discovery.sitemaps),
+                              *((u, self.parse_feed) for u in discovery.feeds)]:
             target = self.fetch_url(url)
-            yield scrapy.Request(target, callback=self.parse_list, errback=self.on_error,
+            yield scrapy.Request(target, callback=callback, errback=self.on_error,
                                  meta={"kind": "list"}, priority=_LIST_PRIORITY)
+        # known articles due again and failures to retry, whether or not a list read this run links them
+        for url, headers in self.plan.due() if self.plan is not None else ():
+            target = self.fetch_url(url)
+            if target is not None:
+                yield self._article_request(target, headers)
 
     def _page(self, response: Response) -> FetchedPage:
         redirects = response.meta.get("redirect_urls") or []
@@ -167,7 +211,8 @@ class NewsSpider(scrapy.Spider):
         yield PageItem(site=self.name, kind="link", url=url, site_url=self.site_url(url),
                        outcome=Outcome.SKIPPED, reason=reason)
 
-    def _follow(self, response: Response, links: list[str], from_list: bool) -> Iterator[scrapy.Request | PageItem]:
+    def _follow(self, response: Response, links: list[tuple[str, str]], from_list: bool,
+                paginate: bool = True) -> Iterator[scrapy.Request | PageItem]:
         discovery = self.profile.discovery
         here = urlsplit(response.url).path
         for link, _text in links:
@@ -181,11 +226,12 @@ class NewsSpider(scrapy.Spider):
             elif discovery.article_page_pattern.match(path):
                 continue  # a later page of an article: reached through its first page
             elif discovery.article_pattern.match(path):
-                yield scrapy.Request(target, callback=self.parse_article, errback=self.on_error,
-                                     meta={"kind": "article", "dont_redirect": True}, priority=_ARTICLE_PRIORITY)
-            elif from_list and discovery.list_pattern.match(path) and self._same_list(here, path):
+                request = self._planned_article_request(target)
+                if request is not None:
+                    yield request
+            elif paginate and from_list and discovery.list_pattern.match(path) and self._same_list(here, path):
                 pages = self._list_pages.setdefault(path[: path.rfind("/") + 1], {here})
-                if path not in pages and len(pages) < discovery.max_list_pages:  # distinct pages per section
+                if path not in pages and len(pages) < self._max_list_pages():  # distinct pages per section
                     pages.add(path)
                     yield scrapy.Request(target, callback=self.parse_list, errback=self.on_error,
                                          meta={"kind": "list"}, priority=_LIST_PRIORITY)
@@ -204,11 +250,59 @@ class NewsSpider(scrapy.Spider):
     def parse_list(self, response: Response) -> Iterator[scrapy.Request | PageItem]:
         page = self._page(response)
         yield PageItem(site=self.name, kind="list", url=page.url, site_url=page.site_url, pages=[page])
-        yield from self._follow(response, self._links(response), from_list=True)
+        path = urlsplit(response.url).path or "/"
+        folder = path[: path.rfind("/") + 1]
+        self._sections.add(folder)
+        if response.status != 200:
+            self._broken_sections.add(folder)
+        links = self._links(response)
+        paginate = True
+        if self.plan is not None:
+            articles = [self.site_url(target) for link, _ in links
+                        if (target := self.fetch_url(link)) and self.profile.discovery.article_pattern.match(urlsplit(target).path)]
+            if self.plan.stop_paging(self.section_url(response.url), articles):
+                paginate = False  # everything beyond this page was read before (or is older than --from)
+                self.stopped_early.add(page.site_url)
+        yield from self._follow(response, links, from_list=True, paginate=paginate)
+
+    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request | PageItem]:
+        """A sitemap (or sitemap index) of the site: its article URLs, like a list page's links."""
+        page = self._page(response)
+        yield PageItem(site=self.name, kind="list", url=page.url, site_url=page.site_url, pages=[page])
+        kind, urls = sitemap_urls(response.body) if response.status == 200 else ("", [])
+        if kind == "sitemapindex":
+            for url in urls:
+                target = self.fetch_url(url)
+                if target:
+                    yield scrapy.Request(target, callback=self.parse_sitemap, errback=self.on_error,
+                                         meta={"kind": "list"}, priority=_LIST_PRIORITY)
+            return
+        yield from self._follow(response, self._canonical_links(urls), from_list=False)
+
+    def parse_feed(self, response: Response) -> Iterator[scrapy.Request | PageItem]:
+        """An RSS or Atom feed of the site: the links of its items."""
+        page = self._page(response)
+        yield PageItem(site=self.name, kind="list", url=page.url, site_url=page.site_url, pages=[page])
+        urls = feed_urls(response.body) if response.status == 200 else []
+        yield from self._follow(response, self._canonical_links(urls), from_list=False)
+
+    def _canonical_links(self, urls: list[str]) -> list[tuple[str, str]]:
+        links = []
+        for url in urls:
+            try:
+                links.append((canonicalize(url, self.profile.rules.tracking_params), ""))
+            except ValueError:
+                continue
+        return links
 
     def parse_article(self, response: Response) -> Iterator[scrapy.Request | PageItem]:
         pages = [*response.meta.get("pages", []), self._page(response)]
         first = pages[0]
+        conditional = b"If-None-Match" in response.request.headers or b"If-Modified-Since" in response.request.headers
+        if response.status == 304 and len(pages) == 1 and conditional:  # a revisit: the archived article is current
+            yield PageItem(site=self.name, kind="article", url=first.url, site_url=first.site_url, pages=pages,
+                           outcome=Outcome.UNCHANGED, detail="304 Not Modified")
+            return
         if response.status in _REDIRECTS:
             # Article requests follow redirects here, not in Scrapy's middleware: a redirect to a
             # list the crawl has already read would be dropped there as a duplicate, unrecorded.
@@ -280,6 +374,9 @@ class NewsSpider(scrapy.Spider):
         outcome, reason, detail = reason_for_failure(failure)
         pages = request.meta.get("pages", [])
         kind = request.meta.get("kind", "article")
+        if kind == "list":  # the section's walk is not whole: the next run walks it again
+            path = urlsplit(request.url).path or "/"
+            self._broken_sections.add(path[: path.rfind("/") + 1])
         if pages:  # a later page of an article failed: the whole article did
             first = pages[0]
             yield PageItem(site=self.name, kind=kind, url=first.url, site_url=first.site_url, pages=pages,

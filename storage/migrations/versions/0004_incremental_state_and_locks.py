@@ -1,0 +1,74 @@
+"""Incremental crawl state per URL, and the per-site crawl lock.
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-11-27
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+from storage.models import UTCDateTime
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "url_state",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("site_id", sa.Integer(), nullable=False),
+        sa.Column("url", sa.Text(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("article_id", sa.Integer(), nullable=True),
+        sa.Column("status", sa.Integer(), nullable=True),
+        sa.Column("outcome", sa.String(length=16), nullable=True),
+        sa.Column("reason", sa.String(length=32), nullable=True),
+        sa.Column("etag", sa.Text(), nullable=True),
+        sa.Column("last_modified", sa.Text(), nullable=True),
+        sa.Column("payload_digest", sa.String(length=64), nullable=True),
+        sa.Column("record_hash", sa.String(length=64), nullable=True),
+        sa.Column("published_at", UTCDateTime(), nullable=True),
+        sa.Column("first_seen_at", UTCDateTime(), nullable=False),
+        sa.Column("last_fetched_at", UTCDateTime(), nullable=True),
+        sa.Column("last_changed_at", UTCDateTime(), nullable=True),
+        sa.Column("last_run_id", sa.Integer(), nullable=True),
+        sa.Column("failures", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("walked_at", UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["article_id"], ["articles.id"]),
+        sa.ForeignKeyConstraint(["last_run_id"], ["crawl_runs.id"]),
+        sa.ForeignKeyConstraint(["site_id"], ["sites.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("site_id", "url", name="uq_url_state_site_url"),
+    )
+    op.create_index(op.f("ix_url_state_article_id"), "url_state", ["article_id"], unique=False)
+    op.create_table(
+        "crawl_locks",
+        sa.Column("site_id", sa.Integer(), nullable=False),
+        sa.Column("run_id", sa.Integer(), nullable=True),
+        sa.Column("owner", sa.Text(), nullable=False),
+        sa.Column("acquired_at", UTCDateTime(), nullable=False),
+        sa.Column("heartbeat_at", UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["run_id"], ["crawl_runs.id"]),
+        sa.ForeignKeyConstraint(["site_id"], ["sites.id"]),
+        sa.PrimaryKeyConstraint("site_id"),
+    )
+    # An archive crawled before this revision: its article URLs become known state, so its
+    # next crawl is incremental at once (the last fetch of each URL, with its article).
+    op.execute("""
+        INSERT INTO url_state (site_id, url, kind, article_id, status, outcome, reason, payload_digest,
+                               record_hash, published_at, first_seen_at, last_fetched_at, last_run_id)
+        SELECT f.site_id, f.site_url, 'article', f.article_id, f.status, f.outcome, f.reason, f.payload_digest,
+               a.record_hash, a.published_at, f.fetched_at, f.fetched_at, f.run_id
+        FROM fetches f LEFT JOIN articles a ON a.id = f.article_id
+        WHERE f.id IN (SELECT MAX(id) FROM fetches WHERE kind = 'article' AND page_number = 1 GROUP BY site_id, site_url)
+    """)
+
+
+def downgrade() -> None:
+    op.drop_table("crawl_locks")
+    op.drop_index(op.f("ix_url_state_article_id"), table_name="url_state")
+    op.drop_table("url_state")

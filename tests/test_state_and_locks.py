@@ -1,0 +1,125 @@
+"""Crawl state and the crawl lock in the archive, on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from storage import locks
+from storage.models import CrawlLock, CrawlRun, Fetch, UrlState
+from storage.repository import FetchRecord
+from storage.state import known_urls, mark_walked, reset_state, walked_sections
+from tests.test_storage import T0, archive, records  # noqa: F401 - the two-backend fixtures
+
+URL = "http://www.qhnews.com/dj/system/2024/06/14/1.shtml"
+
+
+def fetch(status=200, etag='W/"a"', last_modified="Fri, 14 Jun 2024 00:00:00 GMT", at=T0, outcome=None, reason=None):
+    return FetchRecord(kind="article", url=URL, site_url=URL, final_url=URL, status=status, fetched_at=at, size=10,
+                       etag=etag, last_modified=last_modified, outcome=outcome, reason=reason)
+
+
+def test_state_follows_each_answer_in_the_page_transaction(archive, records):  # noqa: F811
+    archive, sessions, site_id = archive
+    run = archive.start_run(site_id)
+    record = {**records[0], "url": URL, "canonical_url": URL}
+    archive.record(run, site_id, [fetch()], record, state_url=URL)
+    state = known_urls(sessions, site_id)[URL]
+    assert (state.status, state.outcome, state.etag, state.failures) == (200, "stored", 'W/"a"', 0)
+    assert state.article_id is not None and state.published_at is not None
+    # a 304: unchanged, the validators and the article kept
+    archive.record(run, site_id, [fetch(status=304, etag=None, last_modified=None, at=T0 + timedelta(hours=1),
+                                        outcome="unchanged")], None, state_url=URL)
+    state = known_urls(sessions, site_id)[URL]
+    assert (state.status, state.outcome, state.etag) == (304, "unchanged", 'W/"a"')
+    assert state.last_fetched_at == T0 + timedelta(hours=1)
+    with sessions() as session:
+        row = session.scalar(select(Fetch).order_by(Fetch.id.desc()).limit(1))
+        assert row.outcome == "unchanged" and row.article_id == state.article_id
+    # two failures in a row: counted, the validators dropped (they describe an answer no longer given)
+    for hours in (2, 3):
+        archive.record(run, site_id, [fetch(status=503, etag=None, last_modified=None, at=T0 + timedelta(hours=hours),
+                                            outcome="failed", reason="server_error")], None, state_url=URL)
+    state = known_urls(sessions, site_id)[URL]
+    assert (state.outcome, state.reason, state.failures, state.etag) == ("failed", "server_error", 2, "")
+    assert state.article_id is not None  # the article it led to is still known
+
+
+def test_a_304_for_an_unknown_url_is_an_http_error(archive):
+    archive, sessions, site_id = archive
+    run = archive.start_run(site_id)
+    outcome, _ = archive.record(run, site_id, [fetch(status=304, outcome="unchanged")], None, state_url=URL)
+    assert outcome is None
+    with sessions() as session:
+        row = session.scalar(select(Fetch))
+        assert (row.outcome, row.reason) == ("failed", "http_error")
+
+
+def test_walk_marks_and_resets(archive):
+    archive, sessions, site_id = archive
+    run = archive.start_run(site_id)
+    with sessions.begin() as session:
+        mark_walked(session, run, site_id, ["http://www.qhnews.com/dj/"], T0)
+        mark_walked(session, run, site_id, ["http://www.qhnews.com/dj/"], T0 + timedelta(days=1))
+    assert walked_sections(sessions, site_id) == {"http://www.qhnews.com/dj/": T0 + timedelta(days=1)}
+    archive.record(run, site_id, [fetch(status=404, outcome="failed", reason="not_found")], None, state_url=URL)
+    assert reset_state(sessions, "qhnews", "failed") == 1
+    assert reset_state(sessions, "qhnews", "sections") == 1
+    with sessions() as session:
+        assert session.scalar(select(UrlState)) is None
+    with pytest.raises(LookupError):
+        reset_state(sessions, "nosuchsite", "all")
+    with pytest.raises(ValueError):
+        reset_state(sessions, "qhnews", "everything")
+
+
+def test_the_lock_refuses_a_live_owner_and_takes_over_a_dead_one(archive):
+    archive, sessions, site_id = archive
+    now = datetime.now(timezone.utc)
+    mine = locks.acquire(sessions, "qhnews", site_id, now)
+    run = archive.start_run(site_id)
+    locks.attach_run(sessions, mine, run)
+    with pytest.raises(locks.LockHeld, match=f"run {run}"):
+        locks.acquire(sessions, "qhnews", site_id, now)  # this very process holds it: alive
+    assert locks.heartbeat(sessions, mine, now + timedelta(seconds=60))
+    # the owner dies (its row now names a process that is gone): the next run takes over
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    gone = locks.Lock(site_id, f"{socket.gethostname()}:{dead.pid}:1", [])
+    with sessions.begin() as session:
+        session.get(CrawlLock, site_id).owner = gone.owner
+    taken = locks.acquire(sessions, "qhnews", site_id, now)
+    assert taken.taken_over == [run]
+    with sessions() as session:
+        closed = session.get(CrawlRun, run)
+        assert closed.outcome == "interrupted" and closed.summary["crashed"] is True
+    assert not locks.heartbeat(sessions, gone, now)  # the old owner, were it alive, learns it lost the lock
+    locks.release(sessions, taken)
+    with sessions() as session:
+        assert session.get(CrawlLock, site_id) is None
+
+
+def test_an_owner_on_another_host_is_stale_only_after_its_heartbeat_stops(archive):
+    archive, sessions, site_id = archive
+    now = datetime.now(timezone.utc)
+    with sessions.begin() as session:
+        session.add(CrawlLock(site_id=site_id, owner="elsewhere.example:123:456", acquired_at=now, heartbeat_at=now))
+    with pytest.raises(locks.LockHeld, match="elsewhere.example"):
+        locks.acquire(sessions, "qhnews", site_id, now + timedelta(minutes=5))
+    lock = locks.acquire(sessions, "qhnews", site_id, now + timedelta(minutes=11))
+    assert lock.owner == locks.this_process()
+
+
+def test_a_reused_pid_is_not_mistaken_for_the_owner():
+    me = locks.this_process()
+    assert locks.owner_alive(me) is True
+    host, pid, started = me.split(":")
+    if started:  # Linux: the start time tells a reused pid apart
+        assert locks.owner_alive(f"{host}:{pid}:{int(started) + 1}") is False
+    assert locks.owner_alive(f"other-host:{os.getpid()}:") is None
