@@ -11,8 +11,8 @@ The replica is served over its real local HTTP server and crawled with the real 
    (the replica's articles are from 2024: none is due) and as of the replica's own time
    (one day after its newest article: the young ones are due, and answered 304).
    Times: the run's own (spider open to close) and the whole process (imports included).
-2. Crash test: ``--kills`` crawls, each killed with SIGKILL at a random moment (seeded),
-   then one normal run. The archive must equal that of one uninterrupted crawl (the same
+2. Crash test: ``--kills`` crawls, each killed with SIGKILL at a random moment of its
+   expected life (seeded; startup plus the share of the work still undone), then one normal run. The archive must equal that of one uninterrupted crawl (the same
    articles with the same URLs, texts and versions), and the article pages requested over
    all runs are compared with the uninterrupted crawl's.
 
@@ -27,6 +27,7 @@ import argparse
 import os
 import random
 import signal
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -73,6 +74,14 @@ def crawl(server: ReplicaServer, db: Path, *extra: str) -> dict:
             "article_requests": article_requests(server, before)}
 
 
+def _count(db: Path, sql: str) -> int:
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as connection:
+            return connection.execute(sql).fetchone()[0]
+    except sqlite3.OperationalError:  # no archive yet
+        return 0
+
+
 def replica_now(truth: dict) -> str:
     """One day after the replica's newest article, in its time zone: 'as of the replica's own time'."""
     newest = max(datetime.fromisoformat(a["expected"]["published_at"]) for a in truth["articles"]
@@ -100,12 +109,18 @@ def main() -> int:
 
     rng = random.Random(args.seed)
     wall_first = statistics.median(r["wall"] for r in firsts)
+    startup = wall_first - statistics.median(r["seconds"] for r in firsts)  # imports, opening the archive
+    total = statistics.median(r["rows"]["articles"] for r in firsts)
     db = work / "crashes" / "archive.db"
     kills = []
     with ReplicaServer(work / "site") as server:
         for _ in range(args.kills):
             before = len(server.requested_paths())
-            delay = rng.uniform(0.5, wall_first)
+            # a random moment of this run's expected life (startup, then the work that remains), so
+            # that kills keep landing mid-crawl rather than after a crawl that had little left to do
+            stored = _count(db, "SELECT COUNT(*) FROM articles")
+            remaining = max(0.0, 1 - stored / total) * (wall_first - startup)
+            delay = rng.uniform(0.5, startup + remaining)
             process = subprocess.Popen([*CLI, "--base-url", server.base_url, "--db", str(db)],
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                        env={**os.environ, "NEWSARCHIVE_PROGRESS": "0"})

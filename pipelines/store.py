@@ -23,11 +23,13 @@ from scrapy.utils.defer import deferred_from_coro
 from sqlalchemy.exc import SQLAlchemyError
 from twisted.internet import task
 
+from pipelines.extraction.urls import rebase
 from scraper.incremental import CrawlPlan
 from storage import locks
-from storage.db import open_archive, resolve_db_url
+from storage.db import open_archive, resolve_db_url, warc_dir
 from storage.outcomes import TAKEDOWN_REASONS, Outcome, Reason, reason_for_status
 from storage.repository import Archive, FetchRecord
+from storage.salvage import crashed_runs, mark_salvaged, unrecorded_captures
 from storage.state import known_urls, walked_sections
 
 logger = logging.getLogger(__name__)
@@ -90,6 +92,7 @@ class StorePipeline:
         self.run_id: int | None = None
         self.site_id: int | None = None
         self.lock: locks.Lock | None = None
+        self.salvaged_runs: list[int] = []
         self._heartbeat: task.LoopingCall | None = None
 
     @classmethod
@@ -124,6 +127,7 @@ class StorePipeline:
             locks.attach_run(sessions, self.lock, self.run_id)
             self._heartbeat = task.LoopingCall(self._beat)
             self._heartbeat.start(self.HEARTBEAT_SECONDS, now=False)
+        self.salvaged_runs, salvage = self._salvage(profile)
         backfill = settings.get("NEWSARCHIVE_BACKFILL_FROM")
         self.crawler.newsarchive_plan = CrawlPlan(
             known=known_urls(sessions, self.site_id),
@@ -135,7 +139,25 @@ class StorePipeline:
             url_date_pattern=profile.discovery.url_date_pattern,
             revisit_all=settings.getbool("NEWSARCHIVE_REVISIT_ALL", False),
             backfill_from=date.fromisoformat(backfill) if backfill else None,
+            salvage=salvage,
         )
+
+    def _salvage(self, profile) -> tuple[list[int], dict]:
+        """Article responses killed runs archived but never recorded, by site URL (the newest wins)."""
+        settings = self.crawler.settings
+        if not settings.getbool("NEWSARCHIVE_WARC", True):
+            return [], {}
+        runs = crashed_runs(self.sessions, self.site_id)
+        folder = warc_dir(resolve_db_url(settings.get("NEWSARCHIVE_DB_URL")), settings.get("NEWSARCHIVE_WARC_DIR"))
+        found = {}
+        for capture in unrecorded_captures(self.sessions, folder, profile.name, runs):
+            if capture.status == 200:
+                url = rebase(capture.target_uri, capture.base_url, profile.origin) if capture.base_url else capture.target_uri
+                found[url] = capture
+        if found:
+            logger.info("%d pages archived by killed runs %s are read back from WARC, not fetched again",
+                        len(found), [run for run, _ in runs])
+        return [run for run, _ in runs], found
 
     def _beat(self) -> None:
         try:
@@ -183,7 +205,8 @@ class StorePipeline:
         finished = reason == "finished"
         plan = getattr(self.crawler, "newsarchive_plan", None)
         counts = {"decisions": plan.counts() if plan else {}, "lists_stopped_early": len(spider.stopped_early),
-                  "retries_failed": self.crawler.stats.get_value("newsarchive/retries_failed", 0)}
+                  "retries_failed": self.crawler.stats.get_value("newsarchive/retries_failed", 0),
+                  "salvaged_from_warc": self.crawler.stats.get_value("newsarchive/salvaged_from_warc", 0)}
         try:
             summary = self.archive.finish_run(
                 self.run_id, interrupted=not finished, counts=counts,
@@ -191,6 +214,8 @@ class StorePipeline:
                 partial_share=spider.profile.incremental.partial_failure_share,
             )
             logger.info("run %s finished (%s): %s", self.run_id, reason, summary)
+            if self.salvaged_runs:
+                mark_salvaged(self.sessions, self.salvaged_runs, self.run_id)
         finally:
             if self.lock is not None:
                 locks.release(self.sessions, self.lock)

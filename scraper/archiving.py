@@ -21,10 +21,12 @@ from datetime import datetime, timezone
 from http import HTTPStatus
 
 from scrapy import signals
+from scrapy.http import Headers
+from scrapy.responsetypes import responsetypes
 
 from storage.db import open_archive, resolve_db_url, warc_dir
 from storage.repository import PayloadLookup
-from storage.warc import DEFAULT_MAX_BYTES, Capture, Location, WarcWriter, payload_digest, warc_date
+from storage.warc import DEFAULT_MAX_BYTES, Capture, Location, WarcWriter, payload_digest, read_payload, warc_date
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +86,12 @@ class WarcCaptureMiddleware:
         return known
 
     def process_response(self, request, response):
+        replayed = request.meta.get("newsarchive_replayed")
+        if replayed is not None:  # read back from a killed run's WARC record: archived already, not fetched
+            request.meta["wire_bytes"] = 0
+            request.meta["warc"] = {"record": replayed.location, "payload": replayed.location,
+                                    "fetched_at": replayed.fetched_at}
+            return response
         request.meta["wire_bytes"] = len(response.body)  # as received: still compressed here
         if not self.enabled:
             return response
@@ -115,3 +123,37 @@ class WarcCaptureMiddleware:
     def write_metadata(self, target_uri: str, concurrent_to: str, fields: dict, moment: datetime) -> None:
         if self.writer is not None:
             self.writer.write_metadata(target_uri, concurrent_to, fields, moment)
+
+
+class WarcReplayMiddleware:
+    """Answers an article request from the WARC record a killed run captured and never
+    recorded (storage.salvage), instead of the network: what a crawl fetched before it
+    died is not fetched again. The response keeps its original record and fetch time."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        settings = crawler.settings
+        self.directory = warc_dir(resolve_db_url(settings.get("NEWSARCHIVE_DB_URL")), settings.get("NEWSARCHIVE_WARC_DIR"))
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_request(self, request):
+        plan = getattr(self.crawler, "newsarchive_plan", None)
+        if plan is None or not plan.salvage or request.meta.get("kind") != "article" or request.method != "GET":
+            return None
+        capture = plan.salvage.pop(self.crawler.spider.site_url(request.url), None)
+        if capture is None:
+            return None
+        try:
+            payload = read_payload(self.directory, capture.location.file, capture.location.offset)
+        except (OSError, ValueError) as exc:  # the file went away or is damaged: fetch as usual
+            logger.warning("cannot read back %s from %s: %s", request.url, capture.location.file, exc)
+            return None
+        headers = {k: v for k, v in payload.headers.items() if k not in ("content-length", "transfer-encoding")}
+        response_class = responsetypes.from_args(headers=Headers(headers), url=request.url, body=payload.body)
+        request.meta["newsarchive_replayed"] = capture
+        self.crawler.stats.inc_value("newsarchive/salvaged_from_warc")
+        return response_class(url=request.url, status=payload.status, headers=headers, body=payload.body,
+                              request=request)

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from scraper.sites.profile import Incremental
@@ -102,6 +103,7 @@ class CrawlPlan:
     revisit_all: bool = False
     backfill_from: date | None = None
     decided: dict[str, Decision] = field(default_factory=dict)  # per URL, the first decision this run
+    salvage: dict[str, Any] = field(default_factory=dict)  # site URL -> storage.salvage.Unrecorded (200s)
 
     def article(self, url: str) -> tuple[Decision, dict[str, str]]:
         """The decision for an article URL (site address), with the request headers to send."""

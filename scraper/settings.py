@@ -23,6 +23,9 @@ DOWNLOADER_MIDDLEWARES = {
     "scraper.middlewares.OffsiteRedirectGuard": 650,
     # next to the downloader: every response as received (compressed, redirects, retried 5xx) goes to WARC
     "scraper.archiving.WarcCaptureMiddleware": 950,
+    # after it, on the request's way out: a page a killed run archived but never recorded is read back
+    # from its WARC record instead of fetched again (its response then passes the capture as archived)
+    "scraper.archiving.WarcReplayMiddleware": 960,
 }
 
 # Every response reaches the spider, whatever its status, so a 404 is recorded

@@ -9,9 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.extraction import extract_article
 from scraper.replica.generate import build_site
+from scraper.replica.scoring import raw_pages
 from scraper.replica.server import ReplicaServer
 from scraper.sites.profile import load_profile
+from storage.db import open_archive
+from storage.repository import Archive
+from tests.services import fresh_postgres_database
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("NEWSARCHIVE_SHARED_DIR", REPO.parent / "shared"))  # real pages, read-only
@@ -49,3 +54,26 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None, timeou
         text=True,
         timeout=timeout,
     )
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def archive(request, tmp_path):
+    """The same tests on a SQLite file and on a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        url = str(tmp_path / "archive.db")
+    else:
+        databases = fresh_postgres_database()
+        url = next(databases)
+        request.addfinalizer(lambda: next(databases, None))
+    engine, sessions = open_archive(url)
+    request.addfinalizer(engine.dispose)
+    archive = Archive(sessions)
+    site_id = archive.site("qhnews", "http://www.qhnews.com", "Asia/Shanghai")
+    return archive, sessions, site_id
+
+
+@pytest.fixture(scope="module")
+def records(replica, rules):
+    site_dir, truth = replica
+    plain = [a for a in truth["articles"] if not a["traits"]][:12]
+    return [extract_article(raw_pages(site_dir, truth, entry), rules).to_record() for entry in plain]

@@ -15,7 +15,7 @@ from storage import locks
 from storage.models import CrawlLock, CrawlRun, Fetch, UrlState
 from storage.repository import FetchRecord
 from storage.state import known_urls, mark_walked, reset_state, walked_sections
-from tests.test_storage import T0, archive, records  # noqa: F401 - the two-backend fixtures
+from tests.test_storage import T0
 
 URL = "http://www.qhnews.com/dj/system/2024/06/14/1.shtml"
 
@@ -25,7 +25,7 @@ def fetch(status=200, etag='W/"a"', last_modified="Fri, 14 Jun 2024 00:00:00 GMT
                        etag=etag, last_modified=last_modified, outcome=outcome, reason=reason)
 
 
-def test_state_follows_each_answer_in_the_page_transaction(archive, records):  # noqa: F811
+def test_state_follows_each_answer_in_the_page_transaction(archive, records):
     archive, sessions, site_id = archive
     run = archive.start_run(site_id)
     record = {**records[0], "url": URL, "canonical_url": URL}
@@ -123,3 +123,29 @@ def test_a_reused_pid_is_not_mistaken_for_the_owner():
     if started:  # Linux: the start time tells a reused pid apart
         assert locks.owner_alive(f"{host}:{pid}:{int(started) + 1}") is False
     assert locks.owner_alive(f"other-host:{os.getpid()}:") is None
+
+
+def test_captures_a_killed_run_never_recorded_are_found_once(archive, tmp_path):
+    from storage.salvage import crashed_runs, mark_salvaged, unrecorded_captures
+    from storage.warc import WarcWriter
+    from tests.test_warc import _capture
+
+    archive, sessions, site_id = archive
+    dead = archive.start_run(site_id, "http://127.0.0.1:8000")
+    writer = WarcWriter(tmp_path, f"qhnews-{dead}")
+    recorded = writer.write_capture(_capture(b"<html>one</html>", url="http://127.0.0.1:8000/a.shtml"))
+    unrecorded = writer.write_capture(_capture(b"<html>two</html>", url="http://127.0.0.1:8000/b.shtml"))
+    writer.close()
+    archive.record(dead, site_id, [FetchRecord(kind="article", url="http://127.0.0.1:8000/a.shtml",
+                                               site_url="http://www.qhnews.com/a.shtml", fetched_at=T0, status=200,
+                                               outcome="failed", reason="no_title", warc=recorded)])
+    assert crashed_runs(sessions, site_id) == []  # still "running": nobody has found it dead yet
+    locks.acquire(sessions, "qhnews", site_id, datetime.now(timezone.utc))  # closes it as crashed
+    assert crashed_runs(sessions, site_id) == [(dead, "http://127.0.0.1:8000")]
+    found = unrecorded_captures(sessions, tmp_path, "qhnews", crashed_runs(sessions, site_id))
+    assert [(c.target_uri, c.location.record_id, c.status) for c in found] == [
+        ("http://127.0.0.1:8000/b.shtml", unrecorded.record_id, 200)]
+    assert found[0].location.offset == unrecorded.offset and found[0].location.length == unrecorded.length
+    later = archive.start_run(site_id)
+    mark_salvaged(sessions, [dead], by_run=later)
+    assert crashed_runs(sessions, site_id) == []

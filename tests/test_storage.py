@@ -9,38 +9,12 @@ import jsonschema
 import pytest
 from sqlalchemy import func, select
 
-from pipelines.extraction import extract_article
-from scraper.replica.scoring import raw_pages
 from storage.db import DatabaseError, open_archive, resolve_db_url
 from storage.export import SCHEMA_PATH, ArticleFilter, iter_records
 from storage.models import Article, ArticleUrl, ArticleVersion, Fetch
-from storage.repository import Archive, FetchRecord, run_outcome
-from tests.services import fresh_postgres_database
+from storage.repository import FetchRecord, run_outcome
 
 T0 = datetime(2024, 6, 14, 8, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def archive(request, tmp_path):
-    """The same tests on a SQLite file and on a fresh PostgreSQL database."""
-    if request.param == "sqlite":
-        url = str(tmp_path / "archive.db")
-    else:
-        databases = fresh_postgres_database()
-        url = next(databases)
-        request.addfinalizer(lambda: next(databases, None))
-    engine, sessions = open_archive(url)
-    request.addfinalizer(engine.dispose)
-    archive = Archive(sessions)
-    site_id = archive.site("qhnews", "http://www.qhnews.com", "Asia/Shanghai")
-    return archive, sessions, site_id
-
-
-@pytest.fixture(scope="module")
-def records(replica, rules):
-    site_dir, truth = replica
-    plain = [a for a in truth["articles"] if not a["traits"]][:12]
-    return [extract_article(raw_pages(site_dir, truth, entry), rules).to_record() for entry in plain]
 
 
 def _fetch(url: str) -> FetchRecord:
