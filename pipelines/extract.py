@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import threading
 
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import threads
@@ -37,6 +39,8 @@ class ExtractPipeline:
 
     def open_spider(self):
         self._pool = ThreadPool(1, 1, "newsarchive-extract")
+        # a daemon: a second Ctrl-C ends the process at once instead of waiting on a page being read
+        self._pool.threadFactory = functools.partial(threading.Thread, daemon=True)
         self._pool.start()
 
     def close_spider(self):

@@ -105,12 +105,19 @@ class StorePipeline:
     def open_spider(self):
         spider = self.crawler.spider
         settings = self.crawler.settings
+        started = datetime.now(timezone.utc)
+        try:  # settings given with -s (scrapy crawl, scrapyd) are checked before anything is recorded
+            as_of = _moment(settings.get("NEWSARCHIVE_AS_OF"), "NEWSARCHIVE_AS_OF") or started
+            backfill = settings.get("NEWSARCHIVE_BACKFILL_FROM")
+            backfill_from = date.fromisoformat(backfill) if backfill else None
+        except ValueError as exc:
+            logger.error("not starting: %s", exc)
+            raise CloseSpider("bad_setting") from None
         _engine, sessions = open_archive(resolve_db_url(settings.get("NEWSARCHIVE_DB_URL")))
         self.sessions = sessions
         self.archive = Archive(sessions)
         profile = spider.profile
         self.site_id = self.archive.site(profile.name, profile.origin, profile.timezone)
-        started = datetime.now(timezone.utc)
         if settings.getbool("NEWSARCHIVE_LOCK", True):
             try:
                 self.lock = locks.acquire(sessions, profile.name, self.site_id, started)
@@ -121,24 +128,28 @@ class StorePipeline:
             if self.lock.taken_over:
                 logger.warning("runs %s of %s had died without closing: recorded as interrupted",
                                ", ".join(map(str, self.lock.taken_over)), profile.name)
-        self.run_id = self.archive.start_run(self.site_id, spider.base_url)
+        try:
+            self.run_id = self.archive.start_run(self.site_id, spider.base_url)
+        except Exception:
+            if self.lock is not None:  # no run to close later: the lock must not outlive this attempt
+                locks.release(sessions, self.lock)
+            raise
         self.crawler.stats.set_value("newsarchive/run_id", self.run_id)
         if self.lock is not None:
             locks.attach_run(sessions, self.lock, self.run_id)
             self._heartbeat = task.LoopingCall(self._beat)
             self._heartbeat.start(self.HEARTBEAT_SECONDS, now=False)
         self.salvaged_runs, salvage = self._salvage(profile)
-        backfill = settings.get("NEWSARCHIVE_BACKFILL_FROM")
         self.crawler.newsarchive_plan = CrawlPlan(
             known=known_urls(sessions, self.site_id),
             walked=walked_sections(sessions, self.site_id),
             policy=profile.incremental,
             now=started,
-            as_of=_moment(settings.get("NEWSARCHIVE_AS_OF"), "NEWSARCHIVE_AS_OF") or started,
+            as_of=as_of,
             timezone=ZoneInfo(profile.timezone),
             url_date_pattern=profile.discovery.url_date_pattern,
             revisit_all=settings.getbool("NEWSARCHIVE_REVISIT_ALL", False),
-            backfill_from=date.fromisoformat(backfill) if backfill else None,
+            backfill_from=backfill_from,
             salvage=salvage,
         )
 
@@ -177,6 +188,12 @@ class StorePipeline:
                        "final_url": item.redirect_to or (last.site_url if last else item.site_url), "detail": item.detail}
         # the crawl state is kept under the URL the crawl asked for, before any redirect
         state_url = self.crawler.spider.site_url(item.pages[0].url) if item.pages else item.site_url
+        warc = getattr(self.crawler, "newsarchive_warc", None)
+        if warc is not None and item.pages:
+            try:
+                warc.sync()  # the capture on disk before a committed row says it is archived
+            except OSError as exc:
+                logger.error("could not sync the WARC file: %s", exc)
         try:
             outcome, _uid = self.archive.record(self.run_id, self.site_id, fetches, record, removal, state_url)
         except SQLAlchemyError as exc:

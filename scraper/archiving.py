@@ -120,6 +120,10 @@ class WarcCaptureMiddleware:
         request.meta["warc"] = {"record": location, "payload": payload, "fetched_at": fetched_at}
         return response
 
+    def sync(self) -> None:
+        if self.writer is not None:
+            self.writer.sync()
+
     def write_metadata(self, target_uri: str, concurrent_to: str, fields: dict, moment: datetime) -> None:
         if self.writer is not None:
             self.writer.write_metadata(target_uri, concurrent_to, fields, moment)

@@ -31,9 +31,13 @@ app = typer.Typer(
 replica_app = typer.Typer(help="The offline replica of Qinghai News (for the demo and the tests).", no_args_is_help=True)
 app.add_typer(replica_app, name="replica")
 
+def _terminal(stream) -> bool:
+    return stream is not None and stream.isatty()  # None: started with the stream closed (2>&-)
+
+
 # Piped into a file or a log, tables keep their columns whole instead of the 80 columns Rich assumes.
-console = Console(width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+console = Console(width=None if _terminal(sys.stdout) else 160)
+err = Console(stderr=True, width=None if _terminal(sys.stderr) else 160)
 
 DbOption = Annotated[
     str | None,
@@ -197,7 +201,7 @@ def crawl(
     _engine, sessions = open_archive(db)
     run = run_record(sessions, run_id)
     print_run_summary(run["summary"], title=f"Run {run_id} of {site}")
-    code = EXIT_CODES.get(run["outcome"], 4)
+    code = EXIT_CODES.get(run["outcome"], EXIT_CODES["interrupted"])  # still "running": it never closed
     if code:
         raise typer.Exit(code)
 

@@ -39,6 +39,8 @@ class CrawlProgress:
             raise NotConfigured
         self.crawler = crawler
         self.interval = crawler.settings.getfloat("NEWSARCHIVE_PROGRESS_SECONDS", 30)
+        if sys.stderr is None:  # started with stderr closed: nowhere to show progress
+            raise NotConfigured
         self.tty = sys.stderr.isatty() if tty is None else tty
         self.started = time.monotonic()
         self.live: Live | None = None
@@ -71,7 +73,10 @@ class CrawlProgress:
             self.loop.start(self.interval, now=False)
 
     def _write(self) -> None:
-        print(self.line(), file=sys.stderr, flush=True)
+        try:
+            print(self.line(), file=sys.stderr, flush=True)
+        except (OSError, ValueError):  # the log went away (a closed pipe): the crawl goes on
+            self.loop.stop()
 
     def spider_closed(self, spider, reason):
         if self.loop is not None and self.loop.running:

@@ -50,6 +50,10 @@ NEWSARCHIVE_BASE_URL = os.environ.get("NEWSARCHIVE_BASE_URL")  # fetch the profi
 NEWSARCHIVE_WARC = os.environ.get("NEWSARCHIVE_WARC", "1") not in ("0", "false", "no", "off")
 NEWSARCHIVE_WARC_DIR = os.environ.get("NEWSARCHIVE_WARC_DIR")  # None: `warc` beside a SQLite archive, else data/warc
 NEWSARCHIVE_WARC_MAX_BYTES = int(os.environ.get("NEWSARCHIVE_WARC_MAX_BYTES", 1 << 30))
+NEWSARCHIVE_LOCK = os.environ.get("NEWSARCHIVE_LOCK", "1") not in ("0", "false", "no", "off")
+NEWSARCHIVE_AS_OF = os.environ.get("NEWSARCHIVE_AS_OF")  # ISO date/time: ages measured from it
+NEWSARCHIVE_REVISIT_ALL = os.environ.get("NEWSARCHIVE_REVISIT_ALL", "0") not in ("0", "false", "no", "off", "")
+NEWSARCHIVE_BACKFILL_FROM = os.environ.get("NEWSARCHIVE_BACKFILL_FROM")  # YYYY-MM-DD
 NEWSARCHIVE_PROGRESS = os.environ.get("NEWSARCHIVE_PROGRESS", "1") not in ("0", "false", "no", "off")
 NEWSARCHIVE_PROGRESS_SECONDS = float(os.environ.get("NEWSARCHIVE_PROGRESS_SECONDS", 30))
 # Responses waiting for the item pipelines (extraction, storage) are held in memory up to this

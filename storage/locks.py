@@ -40,16 +40,34 @@ def _start_time(pid: int) -> str:
         return ""
 
 
+def _namespace() -> str:
+    """This machine's boot and this process's pid namespace: pids are comparable only within both
+    (two containers may share a host name and a pid). '' where unknown."""
+    try:
+        with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as boot:
+            boot_id = boot.read().strip()[:8]
+        return f"{boot_id}.{os.stat('/proc/self/ns/pid').st_ino}"
+    except OSError:
+        return ""
+
+
+def process_owner(pid: int) -> str:
+    """The owner string of a process of this host and pid namespace: host:pid:start time:namespace."""
+    return f"{socket.gethostname()}:{pid}:{_start_time(pid)}:{_namespace()}"
+
+
 def this_process() -> str:
-    pid = os.getpid()
-    return f"{socket.gethostname()}:{pid}:{_start_time(pid)}"
+    return process_owner(os.getpid())
 
 
 def owner_alive(owner: str) -> bool | None:
-    """True/False for an owner on this host; None when it cannot be told (another host)."""
-    host, _, rest = owner.partition(":")
-    pid_text, _, started = rest.partition(":")
-    if host != socket.gethostname() or not pid_text.isdigit():
+    """True/False for an owner this process can see; None when it cannot be told (another host,
+    another pid namespace or boot, a process table it may not read): then the heartbeat decides."""
+    parts = owner.split(":")
+    if len(parts) != 4 or parts[0] != socket.gethostname() or not parts[1].isdigit():
+        return None
+    _host, pid_text, started, namespace = parts
+    if not namespace or namespace != _namespace():
         return None
     pid = int(pid_text)
     try:
@@ -57,8 +75,11 @@ def owner_alive(owner: str) -> bool | None:
     except ProcessLookupError:
         return False
     except PermissionError:
-        pass  # exists, someone else's
-    return _start_time(pid) == started if started else True
+        pass  # exists, another user's
+    now_started = _start_time(pid)
+    if not started or not now_started:
+        return None  # /proc hidden (hidepid): cannot tell a reused pid from the owner
+    return now_started == started
 
 
 @dataclass

@@ -232,7 +232,8 @@ class UrlState(Base):
     failures: Mapped[int] = mapped_column(Integer, server_default="0")  # failed attempts in a row
     walked_at: Mapped[datetime | None]  # section rows: when a finished run last walked all its pagination
 
-    __table_args__ = (UniqueConstraint("site_id", "url", name="uq_url_state_site_url"),)
+    # a start page is both a list page and the folder of its section: two rows, one per kind
+    __table_args__ = (UniqueConstraint("site_id", "kind", "url", name="uq_url_state_site_kind_url"),)
 
 
 class CrawlLock(Base):

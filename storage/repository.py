@@ -145,7 +145,8 @@ class Archive:
             elif removal is not None:
                 article_row = _mark_removed(session, run_id, [f.site_url for f in fetches], removal, seen_at)
                 outcome = Outcome.REMOVED if article_row is not None else None
-            elif fetches and fetches[0].status == 304:  # a revisit the site answered "not modified"
+            elif fetches and fetches[0].status == 304 and fetches[0].outcome == Outcome.UNCHANGED:
+                # a revisit the site answered "not modified" (the spider says so only for a conditional request)
                 article_row = _not_modified(session, run_id, [state_url or fetches[0].site_url], seen_at)
                 outcome = Outcome.UNCHANGED if article_row is not None else None
                 if article_row is None:  # "not modified" from what? nothing of it is archived

@@ -20,7 +20,7 @@ from .outcomes import Outcome
 
 # Columns an answer overwrites; the validators, digest, hash and dates are kept when the
 # answer has none (a 304 repeats nothing; a failure does not make the last article unknown).
-_UPDATE = ("kind", "status", "outcome", "reason", "last_fetched_at", "last_run_id")
+_UPDATE = ("status", "outcome", "reason", "last_fetched_at", "last_run_id")
 _KEEP = ("article_id", "etag", "last_modified", "payload_digest", "record_hash", "published_at", "last_changed_at")
 
 
@@ -56,10 +56,24 @@ class PageState:
     payload_digest: str | None = None
 
 
+# Outcomes of an answer that is the archived article itself: only their validators may be
+# sent back, since a 304 to them means "still that article". A page that failed to extract,
+# a deletion notice, an error page: their validators would turn the same failure into a 304
+# "unchanged" on the next visit.
+_ARCHIVED_AS_ARTICLE = (Outcome.STORED, Outcome.CHANGED, Outcome.UNCHANGED, Outcome.DUPLICATE)
+_MAX_VALIDATOR = 512
+
+
+def _validator(value: str | None) -> str:
+    """A header worth sending back: printable and of reasonable length, else none ("")."""
+    if not value or len(value) > _MAX_VALIDATOR or any(ord(c) < 32 or ord(c) == 127 for c in value):
+        return ""
+    return value
+
+
 def note_page(session: Session, run_id: int, site_id: int, page: PageState, article: Article | None,
               stored_something: bool) -> None:
     """Record what the crawl now knows of ``page.url``, in the caller's transaction."""
-    full_answer = page.status == 200
     values: dict[str, Any] = {
         "site_id": site_id,
         "url": page.url,
@@ -68,9 +82,9 @@ def note_page(session: Session, run_id: int, site_id: int, page: PageState, arti
         "outcome": page.outcome,
         "reason": page.reason,
         "article_id": article.id if article is not None else None,
-        "etag": page.etag if full_answer else None,
-        "last_modified": page.last_modified if full_answer else None,
-        "payload_digest": page.payload_digest if full_answer else None,
+        "etag": "",  # "" clears, None keeps (see _KEEP)
+        "last_modified": "",
+        "payload_digest": page.payload_digest if page.status == 200 else None,
         "record_hash": article.record_hash if article is not None else None,
         "published_at": article.published_at if article is not None else None,
         "first_seen_at": page.fetched_at,
@@ -79,12 +93,15 @@ def note_page(session: Session, run_id: int, site_id: int, page: PageState, arti
         "last_run_id": run_id,
         "failures": 1 if page.outcome == Outcome.FAILED else 0,
     }
-    if not full_answer and page.status != 304:
-        # the validators described an answer the site no longer gives: never send them again
-        values.update(etag="", last_modified="")
+    if page.status == 304 and page.outcome == Outcome.UNCHANGED:
+        values.update(etag=None, last_modified=None)  # still the answer they describe
+    elif page.status == 200 and page.outcome in _ARCHIVED_AS_ARTICLE and page.kind == "article" \
+            and article is not None and len(article.page_urls or ()) <= 1:
+        # a multi-page article is asked for in full: a 304 to its first page says nothing of the others
+        values.update(etag=_validator(page.etag), last_modified=_validator(page.last_modified))
     table = UrlState.__table__
     failures = table.c.failures + 1 if page.outcome == Outcome.FAILED else 0
-    dialect.upsert(session, table, values, ("site_id", "url"), _UPDATE, _KEEP, {"failures": failures})
+    dialect.upsert(session, table, values, ("site_id", "kind", "url"), _UPDATE, _KEEP, {"failures": failures})
 
 
 def known_urls(sessions: sessionmaker[Session], site_id: int) -> dict[str, KnownUrl]:
@@ -115,7 +132,7 @@ def mark_walked(session: Session, run_id: int, site_id: int, sections: Iterable[
             session, UrlState.__table__,
             {"site_id": site_id, "url": url, "kind": "section", "outcome": Outcome.LIST, "first_seen_at": at,
              "last_fetched_at": at, "last_run_id": run_id, "walked_at": at},
-            ("site_id", "url"), ("kind", "outcome", "last_fetched_at", "last_run_id", "walked_at"),
+            ("site_id", "kind", "url"), ("outcome", "last_fetched_at", "last_run_id", "walked_at"),
         )
 
 
@@ -162,8 +179,8 @@ def reset_state(sessions: sessionmaker[Session], site: str, what: str, urls: Seq
         query = delete(UrlState).where(UrlState.site_id == site_id)
         if urls:
             query = query.where(UrlState.url.in_(list(urls)))
-        elif what == "failed":
-            query = query.where(UrlState.outcome == Outcome.FAILED)
+        elif what == "failed":  # failures, and links refused (robots): worth another try after a fix
+            query = query.where(UrlState.outcome.in_([Outcome.FAILED, Outcome.SKIPPED]))
         elif what == "sections":
             query = query.where(UrlState.kind == "section")
         elif what == "lists":

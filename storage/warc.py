@@ -95,6 +95,7 @@ class WarcWriter:
         self._fd: int | None = None
         self._name = ""
         self._size = 0
+        self._unsynced = False
 
     def _file(self, incoming: int) -> tuple[int, str, int]:
         if self._fd is not None and self._size and self._size + incoming > self.max_bytes:
@@ -118,7 +119,15 @@ class WarcWriter:
         while written < len(data):  # one write() for the whole capture; loop only on a short write
             written += os.write(fd, view[written:])
         self._size = size + len(data)
+        self._unsynced = True
         return name, size
+
+    def sync(self) -> None:
+        """Make what was written durable (fdatasync): called before the database records a page
+        whose capture is here, so that no committed row can point at bytes a power cut took."""
+        if self._fd is not None and self._unsynced:
+            os.fdatasync(self._fd)
+            self._unsynced = False
 
     def write_capture(self, capture: Capture, revisit_of: Location | None = None, refers_to_date: str = "",
                       refers_to_uri: str = "", digest: str | None = None) -> Location:
@@ -170,6 +179,7 @@ class WarcWriter:
             os.fsync(self._fd)
             os.close(self._fd)
             self._fd = None
+            self._unsynced = False
 
 
 @dataclass

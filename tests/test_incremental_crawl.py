@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from scraper.replica.server import ReplicaServer
 from storage import stats
 from storage.db import open_archive
-from storage.locks import _start_time
+from storage.locks import process_owner
 from storage.models import Article, ArticleUrl, CrawlLock, CrawlRun, Fetch
 from tests.conftest import NEWSARCHIVE, REPO, run_cli
 
@@ -191,11 +191,10 @@ def test_a_second_run_of_the_site_is_refused_while_the_first_lives(replica, tmp_
         from storage.repository import Archive
 
         site_id = Archive(sessions).site("qhnews", "http://www.qhnews.com", "Asia/Shanghai")
-        import socket
 
         now = datetime.now(timezone.utc)
         with sessions.begin() as session:
-            session.add(CrawlLock(site_id=site_id, owner=f"{socket.gethostname()}:{sleeper.pid}:{_start_time(sleeper.pid)}",
+            session.add(CrawlLock(site_id=site_id, owner=process_owner(sleeper.pid),
                                   acquired_at=now, heartbeat_at=now))
         with ReplicaServer(replica[0]) as server:
             locked = crawl(server, db)
@@ -262,6 +261,7 @@ def test_sitemaps_and_feeds_lead_to_articles_no_list_links(replica, tmp_path):
     (site / "rss.xml").write_text(
         '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
         + "".join(f"<item><link>http://www.qhnews.com{p}?utm_source=rss</link></item>" for p in qhly[3:5])
+        + f"<item><link>{qhly[5]}</link></item>"  # relative: resolved against the feed's address
         + "</channel></rss>", encoding="utf-8")
     for name, kind in (("sitemap.xml", "application/xml"), ("rss.xml", "application/rss+xml")):
         manifest[f"/{name}"] = {"file": name, "content_type": kind, "status": 200, "behaviour": None}
@@ -281,6 +281,15 @@ def test_sitemaps_and_feeds_lead_to_articles_no_list_links(replica, tmp_path):
     with sessions() as session:
         stored = set(session.scalars(select(ArticleUrl.url)))
         lists = set(session.scalars(select(Fetch.site_url).where(Fetch.kind == "list")))
-    assert {f"http://www.qhnews.com{p}" for p in qhly[:5]} <= stored  # no /qhly/ list was read
+    assert {f"http://www.qhnews.com{p}" for p in qhly[:6]} <= stored  # no /qhly/ list was read
     assert not any("/qhly/" in url for url in lists)
     assert {"http://www.qhnews.com/sitemap.xml", "http://www.qhnews.com/rss.xml"} <= lists
+
+
+def test_commands_run_with_their_output_streams_closed(reference, tmp_path):
+    """cron jobs are sometimes started with 2>&- or >&-: no crash at start-up, whatever is closed."""
+    command = " ".join([*NEWSARCHIVE, "runs", "--db", str(reference["db"])])
+    for redirect in ("2>&-", ">&- 2>/dev/null"):
+        result = subprocess.run(["sh", "-c", f"{command} {redirect}"], cwd=REPO, capture_output=True, text=True,
+                                env={**os.environ, "PYTHONPATH": str(REPO)})
+        assert result.returncode == 0, (redirect, result.stderr)

@@ -139,3 +139,32 @@ def test_the_qhnews_policy():
     incremental = load_profile("qhnews").incremental
     assert incremental.revisit == (RevisitRule(3, 0), RevisitRule(30, 24))
     assert incremental.horizon_days == 30 and incremental.partial_failure_share == 0.2
+
+
+@pytest.mark.parametrize("body", [b"", b"User-agent: *\nDisallow: /\n", b"<html><body>not a sitemap</body></html>",
+                                  b"<?xml version='1.0'?><urlset><url><loc>", b"\x1f\x8b\x08garbage",
+                                  b"<?xml version='1.0'?><!DOCTYPE x [<!ENTITY a 'aaaa'><!ENTITY b '&a;&a;&a;'>]><urlset>&b;</urlset>"])
+def test_anything_but_a_sitemap_or_feed_yields_no_links(body):
+    from scraper.spiders.feeds import feed_urls, sitemap_urls
+
+    assert sitemap_urls(body)[1] == []
+    assert feed_urls(body) == []
+
+
+@pytest.mark.parametrize("path, number", [("/dj/", 0), ("/dj/index.shtml", 0), ("/dj/index_3.shtml", 3),
+                                          ("/dj/list-4.html", 4), ("/dj/more.html", None)])
+def test_list_page_numbers(path, number):
+    from scraper.spiders.news import _page_number
+
+    assert _page_number(path) == number
+
+
+def test_numbered_pagination_is_read_one_page_after_another():
+    from scraper.spiders.news import _next_pages
+
+    linked = [("/dj/index_1.shtml", "a"), ("/dj/index_2.shtml", "b"), ("/dj/index_4.shtml", "c")]
+    assert _next_pages("/dj/", linked) == [("/dj/index_1.shtml", "a")]
+    assert _next_pages("/dj/index_2.shtml", [("/dj/", "z"), *linked]) == [("/dj/index_4.shtml", "c")]
+    assert _next_pages("/dj/index_4.shtml", linked) == []
+    unnumbered = [("/dj/more.html", "m"), ("/dj/index_1.shtml", "a")]
+    assert _next_pages("/dj/", unnumbered) == unnumbered  # not a numbered pagination: all, as before

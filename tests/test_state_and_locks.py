@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -91,7 +90,8 @@ def test_the_lock_refuses_a_live_owner_and_takes_over_a_dead_one(archive):
     # the owner dies (its row now names a process that is gone): the next run takes over
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    gone = locks.Lock(site_id, f"{socket.gethostname()}:{dead.pid}:1", [])
+    gone = locks.Lock(site_id, locks.process_owner(dead.pid), [])  # its start time unreadable now: ''
+    gone.owner = gone.owner.replace(f":{dead.pid}::", f":{dead.pid}:1:")  # as it was written while it lived
     with sessions.begin() as session:
         session.get(CrawlLock, site_id).owner = gone.owner
     taken = locks.acquire(sessions, "qhnews", site_id, now)
@@ -119,10 +119,15 @@ def test_an_owner_on_another_host_is_stale_only_after_its_heartbeat_stops(archiv
 def test_a_reused_pid_is_not_mistaken_for_the_owner():
     me = locks.this_process()
     assert locks.owner_alive(me) is True
-    host, pid, started = me.split(":")
-    if started:  # Linux: the start time tells a reused pid apart
-        assert locks.owner_alive(f"{host}:{pid}:{int(started) + 1}") is False
-    assert locks.owner_alive(f"other-host:{os.getpid()}:") is None
+    host, pid, started, namespace = me.split(":")
+    if started and namespace:  # Linux: the start time tells a reused pid apart
+        assert locks.owner_alive(f"{host}:{pid}:{int(started) + 1}:{namespace}") is False
+        # another pid namespace (a container sharing the host name), or an unreadable process table:
+        # cannot tell, the heartbeat decides
+        assert locks.owner_alive(f"{host}:{pid}:{started}:other.1") is None
+        assert locks.owner_alive(f"{host}:{pid}::{namespace}") is None
+    assert locks.owner_alive(f"other-host:{os.getpid()}:1:x") is None
+    assert locks.owner_alive("garbage") is None
 
 
 def test_captures_a_killed_run_never_recorded_are_found_once(archive, tmp_path):
@@ -149,3 +154,61 @@ def test_captures_a_killed_run_never_recorded_are_found_once(archive, tmp_path):
     later = archive.start_run(site_id)
     mark_salvaged(sessions, [dead], by_run=later)
     assert crashed_runs(sessions, site_id) == []
+
+
+@pytest.mark.parametrize("outcome, reason", [("failed", "no_title"), ("failed", "removal_notice"),
+                                             ("failed", "decode_error")])
+def test_no_validators_are_kept_from_an_answer_that_was_not_the_article(archive, outcome, reason):
+    """Their 304 on the next visit would read as "unchanged" and hide the failure or the takedown."""
+    archive, sessions, site_id = archive
+    run = archive.start_run(site_id)
+    archive.record(run, site_id, [fetch(outcome=outcome, reason=reason)], None, state_url=URL)
+    state = known_urls(sessions, site_id)[URL]
+    assert state.etag == "" and state.last_modified == ""
+
+
+def test_hostile_validators_are_not_kept_and_never_break_storing(archive, records):
+    archive, sessions, site_id = archive
+    run = archive.start_run(site_id)
+    record = {**records[0], "url": URL, "canonical_url": URL}
+    outcome, _ = archive.record(run, site_id, [fetch(etag='W/"a\x00b"', last_modified="x" * 5000)], record,
+                                state_url=URL)
+    assert outcome == "stored"  # PostgreSQL refuses NUL in text: the validator is dropped, not the article
+    state = known_urls(sessions, site_id)[URL]
+    assert state.etag == "" and state.last_modified == ""
+
+
+def test_a_multi_page_article_is_never_asked_for_conditionally(archive, records):
+    archive, sessions, site_id = archive
+    run = archive.start_run(site_id)
+    record = {**records[0], "url": URL, "canonical_url": URL, "page_urls": [URL, URL.replace(".shtml", "_2.shtml")]}
+    archive.record(run, site_id, [fetch()], record, state_url=URL)
+    state = known_urls(sessions, site_id)[URL]
+    assert state.etag == "" and state.article_id is not None
+
+
+def test_a_new_full_answer_without_validators_clears_the_old_ones(archive, records):
+    archive, sessions, site_id = archive
+    run = archive.start_run(site_id)
+    record = {**records[0], "url": URL, "canonical_url": URL}
+    archive.record(run, site_id, [fetch()], record, state_url=URL)
+    archive.record(run, site_id, [fetch(etag=None, last_modified=None)], record, state_url=URL)
+    state = known_urls(sessions, site_id)[URL]
+    assert (state.outcome, state.etag, state.last_modified) == ("unchanged", "", "")
+
+
+def test_a_304_nobody_asked_for_leaves_the_article_alone(archive, records):
+    archive, sessions, site_id = archive
+    run = archive.start_run(site_id)
+    record = {**records[0], "url": URL, "canonical_url": URL}
+    archive.record(run, site_id, [fetch()], record, state_url=URL)
+    later = archive.start_run(site_id)
+    outcome, _ = archive.record(later, site_id, [fetch(status=304, outcome="failed", reason="http_error",
+                                                       at=T0 + timedelta(days=1))], None, state_url=URL)
+    assert outcome is None
+    with sessions() as session:
+        from storage.models import Article
+
+        article = session.scalar(select(Article))
+        assert article.last_seen_at == T0 and article.last_run_id == run
+    assert known_urls(sessions, site_id)[URL].outcome == "failed"

@@ -25,11 +25,11 @@ def sitemap_urls(body: bytes) -> tuple[str, list[str]]:
         return "", []
     try:
         sitemap = Sitemap(body)
-    except (etree.XMLSyntaxError, ValueError):
+        if sitemap.type not in ("urlset", "sitemapindex"):
+            return "", []
+        return sitemap.type, [entry["loc"] for entry in sitemap if entry.get("loc")]
+    except Exception:  # noqa: BLE001 - anything but a sitemap (HTML, text, broken XML) yields no links
         return "", []
-    if sitemap.type not in ("urlset", "sitemapindex"):
-        return "", []
-    return sitemap.type, [entry["loc"] for entry in sitemap if entry.get("loc")]
 
 
 def feed_urls(body: bytes) -> list[str]:

@@ -39,6 +39,34 @@ _MAX_ARTICLE_PAGES = 50
 _NEXT_PAGE_TEXTS = {"下一页", "下页", "下一頁", "下頁", "next", "Next", "Next page", "next page", "›", "»"}
 
 
+_NUMBER = re.compile(r"(\d+)(?=\.[a-z]+$|/?$)")
+
+
+def _page_number(path: str) -> int | None:
+    """A list page's place in its section: 0 for the section's index, else the number its
+    file name ends with (index_3.shtml: 3); None when it carries none."""
+    name = path.rsplit("/", 1)[-1]
+    if name == "" or name.split(".")[0] == "index":
+        return 0
+    match = _NUMBER.search(name)
+    return int(match.group(1)) if match else None
+
+
+def _next_pages(here: str, following: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Of the list pages a page links, the next one only, when they are numbered: a section is
+    read page after page, so that paging can stop where nothing new follows (a page that links
+    pages 1 to 10 at once would have them all requested before the first could say so)."""
+    current = _page_number(here)
+    numbered = [(number, item) for item in following if (number := _page_number(item[0])) is not None]
+    if current is None or len(numbered) < len(following):
+        return following  # not a numbered pagination: follow every page it links, as before
+    later = [(number, item) for number, item in numbered if number > current]
+    if not later:
+        return []
+    nearest = min(number for number, _ in later)
+    return [item for number, item in later if number == nearest]
+
+
 class NewsSpider(scrapy.Spider):
     """Subclassed once per site profile by the spider loader (``name`` = the site's name)."""
 
@@ -215,6 +243,7 @@ class NewsSpider(scrapy.Spider):
                 paginate: bool = True) -> Iterator[scrapy.Request | PageItem]:
         discovery = self.profile.discovery
         here = urlsplit(response.url).path
+        following: list[tuple[str, str]] = []  # (path, target) of this section's other list pages
         for link, _text in links:
             target = self.fetch_url(link)
             if target is None:
@@ -229,12 +258,19 @@ class NewsSpider(scrapy.Spider):
                 request = self._planned_article_request(target)
                 if request is not None:
                     yield request
-            elif paginate and from_list and discovery.list_pattern.match(path) and self._same_list(here, path):
-                pages = self._list_pages.setdefault(path[: path.rfind("/") + 1], {here})
-                if path not in pages and len(pages) < self._max_list_pages():  # distinct pages per section
-                    pages.add(path)
-                    yield scrapy.Request(target, callback=self.parse_list, errback=self.on_error,
-                                         meta={"kind": "list"}, priority=_LIST_PRIORITY)
+            elif from_list and discovery.list_pattern.match(path) and self._same_list(here, path):
+                following.append((path, target))
+        if not following:
+            return
+        if not paginate:  # nothing new beyond this page: the pages it links are not read
+            self.stopped_early.add(self.site_url(response.url))
+            return
+        pages = self._list_pages.setdefault(here[: here.rfind("/") + 1], {here})
+        for path, target in _next_pages(here, following):
+            if path not in pages and len(pages) < self._max_list_pages():  # distinct pages per section
+                pages.add(path)
+                yield scrapy.Request(target, callback=self.parse_list, errback=self.on_error,
+                                     meta={"kind": "list"}, priority=_LIST_PRIORITY)
 
     def _list_like(self, url: str) -> bool:
         path = urlsplit(url).path or "/"
@@ -260,9 +296,8 @@ class NewsSpider(scrapy.Spider):
         if self.plan is not None:
             articles = [self.site_url(target) for link, _ in links
                         if (target := self.fetch_url(link)) and self.profile.discovery.article_pattern.match(urlsplit(target).path)]
-            if self.plan.stop_paging(self.section_url(response.url), articles):
-                paginate = False  # everything beyond this page was read before (or is older than --from)
-                self.stopped_early.add(page.site_url)
+            # everything beyond this page was read before (or is older than --from)
+            paginate = not self.plan.stop_paging(self.section_url(response.url), articles)
         yield from self._follow(response, links, from_list=True, paginate=paginate)
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request | PageItem]:
@@ -277,20 +312,25 @@ class NewsSpider(scrapy.Spider):
                     yield scrapy.Request(target, callback=self.parse_sitemap, errback=self.on_error,
                                          meta={"kind": "list"}, priority=_LIST_PRIORITY)
             return
-        yield from self._follow(response, self._canonical_links(urls), from_list=False)
+        yield from self._follow(response, self._canonical_links(response, urls), from_list=False)
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request | PageItem]:
         """An RSS or Atom feed of the site: the links of its items."""
         page = self._page(response)
         yield PageItem(site=self.name, kind="list", url=page.url, site_url=page.site_url, pages=[page])
         urls = feed_urls(response.body) if response.status == 200 else []
-        yield from self._follow(response, self._canonical_links(urls), from_list=False)
+        yield from self._follow(response, self._canonical_links(response, urls), from_list=False)
 
-    def _canonical_links(self, urls: list[str]) -> list[tuple[str, str]]:
+    def _canonical_links(self, response: Response, urls: list[str]) -> list[tuple[str, str]]:
+        """Addresses from a sitemap or feed, made absolute (against the site's origin: the feed
+        may be fetched from a replica) and stripped of tracking parameters."""
         links = []
+        base = self.site_url(response.url)
         for url in urls:
             try:
-                links.append((canonicalize(url, self.profile.rules.tracking_params), ""))
+                absolute = urljoin(base, url)
+                if urlsplit(absolute).scheme in ("http", "https"):
+                    links.append((canonicalize(absolute, self.profile.rules.tracking_params), ""))
             except ValueError:
                 continue
         return links

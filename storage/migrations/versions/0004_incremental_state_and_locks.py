@@ -42,7 +42,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["last_run_id"], ["crawl_runs.id"]),
         sa.ForeignKeyConstraint(["site_id"], ["sites.id"]),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("site_id", "url", name="uq_url_state_site_url"),
+        sa.UniqueConstraint("site_id", "kind", "url", name="uq_url_state_site_kind_url"),
     )
     op.create_index(op.f("ix_url_state_article_id"), "url_state", ["article_id"], unique=False)
     op.create_table(
@@ -57,14 +57,20 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("site_id"),
     )
     # An archive crawled before this revision: its article URLs become known state, so its
-    # next crawl is incremental at once (the last fetch of each URL, with its article).
+    # next crawl is incremental at once: each URL's last fetch, the article it leads to (by
+    # any URL the article is known under, whatever became of the last fetch), first seen at
+    # its first fetch. No validators: the first revisit is a full one.
     op.execute("""
         INSERT INTO url_state (site_id, url, kind, article_id, status, outcome, reason, payload_digest,
                                record_hash, published_at, first_seen_at, last_fetched_at, last_run_id)
-        SELECT f.site_id, f.site_url, 'article', f.article_id, f.status, f.outcome, f.reason, f.payload_digest,
-               a.record_hash, a.published_at, f.fetched_at, f.fetched_at, f.run_id
-        FROM fetches f LEFT JOIN articles a ON a.id = f.article_id
-        WHERE f.id IN (SELECT MAX(id) FROM fetches WHERE kind = 'article' AND page_number = 1 GROUP BY site_id, site_url)
+        SELECT f.site_id, f.site_url, 'article', COALESCE(au.article_id, f.article_id), f.status, f.outcome,
+               f.reason, f.payload_digest,
+               a.record_hash, a.published_at, seen.first_seen, f.fetched_at, f.run_id
+        FROM (SELECT MAX(id) AS last_id, MIN(fetched_at) AS first_seen FROM fetches
+              WHERE kind = 'article' AND page_number = 1 GROUP BY site_id, site_url) seen
+        JOIN fetches f ON f.id = seen.last_id
+        LEFT JOIN article_urls au ON au.url = f.site_url
+        LEFT JOIN articles a ON a.id = COALESCE(au.article_id, f.article_id)
     """)
 
 
