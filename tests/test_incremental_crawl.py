@@ -293,3 +293,47 @@ def test_commands_run_with_their_output_streams_closed(reference, tmp_path):
         result = subprocess.run(["sh", "-c", f"{command} {redirect}"], cwd=REPO, capture_output=True, text=True,
                                 env={**os.environ, "PYTHONPATH": str(REPO)})
         assert result.returncode == 0, (redirect, result.stderr)
+
+
+def test_backfill_reads_the_lists_by_day_a_profile_names(replica, tmp_path):
+    site = tmp_path / "site"
+    shutil.copytree(replica[0], site)
+    manifest = json.loads((site / "_manifest.json").read_text(encoding="utf-8"))
+    days = {"2024/06/11": [], "2024/06/12": []}
+    for path in manifest:
+        for day in days:
+            if f"/system/{day}/" in path and "_" not in path.rsplit("/", 1)[1]:
+                days[day].append(path)
+    assert all(days.values())
+    for day, paths in days.items():
+        page = "".join(f'<a href="{p}">{p}</a>' for p in paths)
+        target = site / "newscenter/system" / day / "index.shtml"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(f"<html><body>{page}</body></html>", encoding="utf-8")
+        manifest[f"/newscenter/system/{day}/index.shtml"] = {
+            "file": f"newscenter/system/{day}/index.shtml", "content_type": "text/html; charset=utf-8",
+            "status": 200, "behaviour": None}
+    (site / "_manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    profile = (REPO / "scraper/sites/qhnews.toml").read_text(encoding="utf-8")
+    start = profile.index("start_urls = [")
+    profile = (profile[:start] + 'start_urls = ["http://www.qhnews.com/qhly/"]\n'
+               'dated_lists = ["http://www.qhnews.com/newscenter/system/{date:%Y/%m/%d}/index.shtml"]\n'
+               + profile[profile.index("]", start) + 2:])
+    path = tmp_path / "qhnews.toml"
+    path.write_text(profile, encoding="utf-8")
+    db = tmp_path / "archive.db"
+    with ReplicaServer(site) as server:
+        result = run_cli("crawl", str(path), "--base-url", server.base_url, "--db", str(db), "--fast",
+                         "--backfill", "--from", "2024-06-10", "--as-of", "2024-06-12T12:00+08:00")
+        assert result.returncode == 0, result.stderr
+        asked = server.requested_paths()
+    # one list per day from the as-of day back to --from (the 10th has none here: a 404, recorded)
+    assert sorted(p for p in asked if p.endswith("/index.shtml") and "/system/" in p) == [
+        "/newscenter/system/2024/06/10/index.shtml", "/newscenter/system/2024/06/11/index.shtml",
+        "/newscenter/system/2024/06/12/index.shtml"]
+    _engine, sessions = open_archive(str(db))
+    with sessions() as session:
+        stored = set(session.scalars(select(ArticleUrl.url)))
+        walked = count(db, "SELECT COUNT(*) FROM url_state WHERE kind = 'section' AND url LIKE '%/system/%'")
+    assert {f"http://www.qhnews.com{p}" for paths in days.values() for p in paths} <= stored
+    assert walked == 0  # a day's list is not a section to mark walked

@@ -168,3 +168,17 @@ def test_numbered_pagination_is_read_one_page_after_another():
     assert _next_pages("/dj/index_4.shtml", linked) == []
     unnumbered = [("/dj/more.html", "m"), ("/dj/index_1.shtml", "a")]
     assert _next_pages("/dj/", unnumbered) == unnumbered  # not a numbered pagination: all, as before
+
+
+def test_dated_lists_need_the_day_in_them(tmp_path: Path):
+    source = (Path(__file__).parent.parent / "scraper/sites/qhnews.toml").read_text(encoding="utf-8")
+    for bad in ('"http://www.qhnews.com/x/"', '"http://www.qhnews.com/{day}/"', '"ftp://x/{date:%Y}/"'):
+        path = tmp_path / "site.toml"
+        path.write_text(source.replace("max_list_pages = 200", f"max_list_pages = 200\ndated_lists = [{bad}]"),
+                        encoding="utf-8")
+        with pytest.raises(ProfileError, match="dated_lists"):
+            load_profile(str(path))
+    path.write_text(source.replace("max_list_pages = 200",
+                                   'max_list_pages = 200\ndated_lists = ["http://www.qhnews.com/{date:%Y/%m/%d}/"]'),
+                    encoding="utf-8")
+    assert load_profile(str(path)).discovery.dated_lists == ("http://www.qhnews.com/{date:%Y/%m/%d}/",)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import sys
 import threading
 from email.utils import formatdate, parsedate_to_datetime
 from http import HTTPStatus
@@ -42,6 +43,14 @@ def _not_modified(headers, etag: str, last_modified: str) -> bool:
         return False
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        """A client that went away mid-request (a crawl killed on purpose) is not an error."""
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
+
+
 class ReplicaServer:
     def __init__(self, site_dir: Path, host: str = "127.0.0.1", port: int = 0, validators: bool = True):
         self.site_dir = Path(site_dir)
@@ -53,7 +62,7 @@ class ReplicaServer:
         self.requests: list[tuple[str, str]] = []  # (method, path with query)
         self._failed_once: set[str] = set()
         self._lock = threading.Lock()
-        self.httpd = ThreadingHTTPServer((host, port), self._handler())
+        self.httpd = _QuietServer((host, port), self._handler())
         self.httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
 

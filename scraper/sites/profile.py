@@ -13,6 +13,7 @@ import re
 import tomllib
 import warnings
 from dataclasses import dataclass, field, fields
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -49,6 +50,7 @@ class Discovery:
     url_date_pattern: re.Pattern[str] | None = None  # groups year, month, day: an article's date from its URL
     sitemaps: tuple[str, ...] = ()  # sitemap.xml (or sitemap index) addresses read like lists
     feeds: tuple[str, ...] = ()  # RSS / Atom feeds read like lists
+    dated_lists: tuple[str, ...] = ()  # list pages per day, "{date:%Y/%m/%d}" in the URL: read by backfills
 
 
 @dataclass(frozen=True)
@@ -173,6 +175,18 @@ def _url(reader: _Reader, key: str, value: str) -> str:
     return value
 
 
+def _dated(reader: _Reader, template: str) -> str:
+    """A URL with the day in it as {date:<strftime format>}, e.g. …/system/{date:%Y/%m/%d}/."""
+    try:
+        example = template.format(date=date(2024, 6, 14))
+    except (KeyError, IndexError, ValueError, AttributeError):
+        example = None
+    if example is None or example == template or "{date:" not in template:
+        raise reader.fail("dated_lists", f"entries need the day as {{date:%Y/%m/%d}} (or another strftime format), "
+                                         f"not {template!r}")
+    return _url(reader, "dated_lists", example) and template
+
+
 def _templates(path: Path, raw: object) -> tuple[Template, ...]:
     if raw is None:
         return ()
@@ -206,7 +220,7 @@ _KEYS = {
              "default_charset"},
     "politeness": {f.name for f in fields(Politeness)},
     "discovery": {"start_urls", "article_pattern", "article_page_pattern", "list_pattern", "max_list_pages",
-                  "tracking_params", "url_date_pattern", "sitemaps", "feeds"},
+                  "tracking_params", "url_date_pattern", "sitemaps", "feeds", "dated_lists"},
     "incremental": {"revisit", "horizon_days"},
     "alerts": {"partial_failure_share"},
     "extraction": {"remove", "boilerplate_markers", "removal_markers"},
@@ -255,6 +269,7 @@ def parse_profile(raw: dict, path: Path) -> SiteProfile:
         url_date_pattern=url_date,
         sitemaps=tuple(_url(discovery_reader, "sitemaps", u) for u in discovery_reader.strings("sitemaps", ())),
         feeds=tuple(_url(discovery_reader, "feeds", u) for u in discovery_reader.strings("feeds", ())),
+        dated_lists=tuple(_dated(discovery_reader, u) for u in discovery_reader.strings("dated_lists", ())),
     )
     if "base" not in discovery.article_page_pattern.groupindex and discovery.article_page_pattern.pattern != r"^(?!)":
         raise discovery_reader.fail("article_page_pattern", "needs a named group (?P<base>…) for the article's first page")

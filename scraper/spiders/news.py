@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterator
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
@@ -168,6 +168,17 @@ class NewsSpider(scrapy.Spider):
             target = self.fetch_url(url)
             yield scrapy.Request(target, callback=callback, errback=self.on_error,
                                  meta={"kind": "list"}, priority=_LIST_PRIORITY)
+        # a backfill reads the site's lists by day, where the profile has them (newest day first)
+        plan = self.plan
+        if plan is not None and plan.backfill_from is not None and discovery.dated_lists:
+            day = plan.as_of.astimezone(plan.timezone).date()
+            while day >= plan.backfill_from:
+                for template in discovery.dated_lists:
+                    target = self.fetch_url(template.format(date=day))
+                    if target is not None:
+                        yield scrapy.Request(target, callback=self.parse_list, errback=self.on_error,
+                                             meta={"kind": "list", "dated": True}, priority=_LIST_PRIORITY)
+                day -= timedelta(days=1)
         # known articles due again and failures to retry, whether or not a list read this run links them
         for url, headers in self.plan.due() if self.plan is not None else ():
             target = self.fetch_url(url)
@@ -288,9 +299,10 @@ class NewsSpider(scrapy.Spider):
         yield PageItem(site=self.name, kind="list", url=page.url, site_url=page.site_url, pages=[page])
         path = urlsplit(response.url).path or "/"
         folder = path[: path.rfind("/") + 1]
-        self._sections.add(folder)
-        if response.status != 200:
-            self._broken_sections.add(folder)
+        if not response.meta.get("dated"):  # a day's list is not a section to walk again
+            self._sections.add(folder)
+            if response.status != 200:
+                self._broken_sections.add(folder)
         links = self._links(response)
         paginate = True
         if self.plan is not None:
@@ -414,7 +426,7 @@ class NewsSpider(scrapy.Spider):
         outcome, reason, detail = reason_for_failure(failure)
         pages = request.meta.get("pages", [])
         kind = request.meta.get("kind", "article")
-        if kind == "list":  # the section's walk is not whole: the next run walks it again
+        if kind == "list" and not request.meta.get("dated"):  # the section's walk is not whole: walk it again
             path = urlsplit(request.url).path or "/"
             self._broken_sections.add(path[: path.rfind("/") + 1])
         if pages:  # a later page of an article failed: the whole article did
