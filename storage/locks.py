@@ -67,7 +67,10 @@ def owner_alive(owner: str) -> bool | None:
     if len(parts) != 4 or parts[0] != socket.gethostname() or not parts[1].isdigit():
         return None
     _host, pid_text, started, namespace = parts
-    if not namespace or namespace != _namespace():
+    ours = _namespace()
+    if namespace and ours and namespace.split(".")[0] != ours.split(".")[0]:
+        return False  # this host has rebooted since (a power cut): no process of before lives
+    if not namespace or namespace != ours:
         return None
     pid = int(pid_text)
     try:

@@ -124,7 +124,10 @@ def test_a_reused_pid_is_not_mistaken_for_the_owner():
         assert locks.owner_alive(f"{host}:{pid}:{int(started) + 1}:{namespace}") is False
         # another pid namespace (a container sharing the host name), or an unreadable process table:
         # cannot tell, the heartbeat decides
-        assert locks.owner_alive(f"{host}:{pid}:{started}:other.1") is None
+        boot, pid_namespace = namespace.split(".")
+        assert locks.owner_alive(f"{host}:{pid}:{started}:{boot}.1") is None
+        other_boot = ("1" if boot[0] == "0" else "0") + boot[1:]
+        assert locks.owner_alive(f"{host}:{pid}:{started}:{other_boot}.{pid_namespace}") is False  # rebooted since
         assert locks.owner_alive(f"{host}:{pid}::{namespace}") is None
     assert locks.owner_alive(f"other-host:{os.getpid()}:1:x") is None
     assert locks.owner_alive("garbage") is None
