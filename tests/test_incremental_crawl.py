@@ -58,6 +58,26 @@ def archive_shape(db: Path) -> dict:
     return stats.archive_shape(open_archive(str(db))[1])
 
 
+def add_pages(site: Path, pages: dict[str, tuple[str, str]]) -> None:
+    """Serve more pages from a copied replica: {path: (content, content type)}."""
+    manifest = json.loads((site / "_manifest.json").read_text(encoding="utf-8"))
+    for path, (content, kind) in pages.items():
+        target = site / path.lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(content, encoding="utf-8")
+        manifest[path] = {"file": path.lstrip("/"), "content_type": kind, "status": 200, "behaviour": None}
+    (site / "_manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def profile_with(tmp_path: Path, discovery: str) -> Path:
+    """qhnews.toml with its start_urls replaced by ``discovery`` (TOML lines of [discovery])."""
+    profile = (REPO / "scraper/sites/qhnews.toml").read_text(encoding="utf-8")
+    start = profile.index("start_urls = [")
+    path = tmp_path / "qhnews.toml"
+    path.write_text(profile[:start] + discovery + "\n" + profile[profile.index("]", start) + 2:], encoding="utf-8")
+    return path
+
+
 def article_fetches(db: Path) -> int:
     return count(db, "SELECT COUNT(*) FROM fetches WHERE kind = 'article' AND status IS NOT NULL")
 
@@ -255,24 +275,17 @@ def test_sitemaps_and_feeds_lead_to_articles_no_list_links(replica, tmp_path):
     shutil.copytree(replica[0], site)
     manifest = json.loads((site / "_manifest.json").read_text(encoding="utf-8"))
     qhly = sorted(path for path in manifest if path.startswith("/qhly/system/"))
-    (site / "sitemap.xml").write_text(
-        '<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-        + "".join(f"<url><loc>http://www.qhnews.com{p}</loc></url>" for p in qhly[:3]) + "</urlset>", encoding="utf-8")
-    (site / "rss.xml").write_text(
-        '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
-        + "".join(f"<item><link>http://www.qhnews.com{p}?utm_source=rss</link></item>" for p in qhly[3:5])
-        + f"<item><link>{qhly[5]}</link></item>"  # relative: resolved against the feed's address
-        + "</channel></rss>", encoding="utf-8")
-    for name, kind in (("sitemap.xml", "application/xml"), ("rss.xml", "application/rss+xml")):
-        manifest[f"/{name}"] = {"file": name, "content_type": kind, "status": 200, "behaviour": None}
-    (site / "_manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    profile = (REPO / "scraper/sites/qhnews.toml").read_text(encoding="utf-8")
-    start = profile.index("start_urls = [")
-    profile = (profile[:start] + 'start_urls = ["http://www.qhnews.com/dj/"]\n'
-               'sitemaps = ["http://www.qhnews.com/sitemap.xml"]\nfeeds = ["http://www.qhnews.com/rss.xml"]\n'
-               + profile[profile.index("]", start) + 2:])
-    path = tmp_path / "qhnews.toml"
-    path.write_text(profile, encoding="utf-8")
+    add_pages(site, {
+        "/sitemap.xml": ('<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                         + "".join(f"<url><loc>http://www.qhnews.com{p}</loc></url>" for p in qhly[:3]) + "</urlset>",
+                         "application/xml"),
+        "/rss.xml": ('<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+                     + "".join(f"<item><link>http://www.qhnews.com{p}?utm_source=rss</link></item>" for p in qhly[3:5])
+                     + f"<item><link>{qhly[5]}</link></item>"  # relative: resolved against the feed's address
+                     + "</channel></rss>", "application/rss+xml"),
+    })
+    path = profile_with(tmp_path, 'start_urls = ["http://www.qhnews.com/dj/"]\n'
+                                  'sitemaps = ["http://www.qhnews.com/sitemap.xml"]\nfeeds = ["http://www.qhnews.com/rss.xml"]')
     db = tmp_path / "archive.db"
     with ReplicaServer(site) as server:
         result = run_cli("crawl", str(path), "--base-url", server.base_url, "--db", str(db), "--fast")
@@ -305,22 +318,11 @@ def test_backfill_reads_the_lists_by_day_a_profile_names(replica, tmp_path):
             if f"/system/{day}/" in path and "_" not in path.rsplit("/", 1)[1]:
                 days[day].append(path)
     assert all(days.values())
-    for day, paths in days.items():
-        page = "".join(f'<a href="{p}">{p}</a>' for p in paths)
-        target = site / "newscenter/system" / day / "index.shtml"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(f"<html><body>{page}</body></html>", encoding="utf-8")
-        manifest[f"/newscenter/system/{day}/index.shtml"] = {
-            "file": f"newscenter/system/{day}/index.shtml", "content_type": "text/html; charset=utf-8",
-            "status": 200, "behaviour": None}
-    (site / "_manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    profile = (REPO / "scraper/sites/qhnews.toml").read_text(encoding="utf-8")
-    start = profile.index("start_urls = [")
-    profile = (profile[:start] + 'start_urls = ["http://www.qhnews.com/qhly/"]\n'
-               'dated_lists = ["http://www.qhnews.com/newscenter/system/{date:%Y/%m/%d}/index.shtml"]\n'
-               + profile[profile.index("]", start) + 2:])
-    path = tmp_path / "qhnews.toml"
-    path.write_text(profile, encoding="utf-8")
+    add_pages(site, {f"/newscenter/system/{day}/index.shtml": (
+        "<html><body>" + "".join(f'<a href="{p}">{p}</a>' for p in paths) + "</body></html>",
+        "text/html; charset=utf-8") for day, paths in days.items()})
+    path = profile_with(tmp_path, 'start_urls = ["http://www.qhnews.com/qhly/"]\n'
+                                  'dated_lists = ["http://www.qhnews.com/newscenter/system/{date:%Y/%m/%d}/index.shtml"]')
     db = tmp_path / "archive.db"
     with ReplicaServer(site) as server:
         result = run_cli("crawl", str(path), "--base-url", server.base_url, "--db", str(db), "--fast",
