@@ -29,7 +29,7 @@ from storage import locks
 from storage.db import open_archive, resolve_db_url, warc_dir
 from storage.outcomes import TAKEDOWN_REASONS, Outcome, Reason, reason_for_status
 from storage.repository import Archive, FetchRecord
-from storage.salvage import crashed_runs, mark_salvaged, unrecorded_captures
+from storage.salvage import crashed_runs, mark_salvaged, replayable, unrecorded_captures
 from storage.state import known_urls, walked_sections
 
 logger = logging.getLogger(__name__)
@@ -139,9 +139,10 @@ class StorePipeline:
             locks.attach_run(sessions, self.lock, self.run_id)
             self._heartbeat = task.LoopingCall(self._beat)
             self._heartbeat.start(self.HEARTBEAT_SECONDS, now=False)
-        self.salvaged_runs, salvage = self._salvage(profile)
+        known = known_urls(sessions, self.site_id)
+        self.salvaged_runs, salvage = self._salvage(profile, known)
         self.crawler.newsarchive_plan = CrawlPlan(
-            known=known_urls(sessions, self.site_id),
+            known=known,
             walked=walked_sections(sessions, self.site_id),
             policy=profile.incremental,
             now=started,
@@ -153,18 +154,19 @@ class StorePipeline:
             salvage=salvage,
         )
 
-    def _salvage(self, profile) -> tuple[list[int], dict]:
-        """Article responses killed runs archived but never recorded, by site URL (the newest wins)."""
+    def _salvage(self, profile, known: dict) -> tuple[list[int], dict]:
+        """Article responses killed runs archived but never recorded, by site URL (the newest wins);
+        never one older than what the archive already holds for its URL (a later run fetched it)."""
         settings = self.crawler.settings
         if not settings.getbool("NEWSARCHIVE_WARC", True):
             return [], {}
         runs = crashed_runs(self.sessions, self.site_id)
         folder = warc_dir(resolve_db_url(settings.get("NEWSARCHIVE_DB_URL")), settings.get("NEWSARCHIVE_WARC_DIR"))
-        found = {}
-        for capture in unrecorded_captures(self.sessions, folder, profile.name, runs):
-            if capture.status == 200:
-                url = rebase(capture.target_uri, capture.base_url, profile.origin) if capture.base_url else capture.target_uri
-                found[url] = capture
+        found = replayable(
+            unrecorded_captures(self.sessions, folder, profile.name, runs),
+            lambda c: rebase(c.target_uri, c.base_url, profile.origin) if c.base_url else c.target_uri,
+            {url: state.last_fetched_at for url, state in known.items()},
+        )
         if found:
             logger.info("%d pages archived by killed runs %s are read back from WARC, not fetched again",
                         len(found), [run for run, _ in runs])
@@ -231,7 +233,7 @@ class StorePipeline:
                 partial_share=spider.profile.incremental.partial_failure_share,
             )
             logger.info("run %s finished (%s): %s", self.run_id, reason, summary)
-            if self.salvaged_runs:
+            if self.salvaged_runs and finished:  # a run cut short may not have asked for all it found
                 mark_salvaged(self.sessions, self.salvaged_runs, self.run_id)
         finally:
             if self.lock is not None:

@@ -41,12 +41,17 @@ def _start_time(pid: int) -> str:
 
 
 def _namespace() -> str:
-    """This machine's boot and this process's pid namespace: pids are comparable only within both
-    (two containers may share a host name and a pid). '' where unknown."""
+    """machine.boot.pid-namespace of this process: pids are comparable only within all three (two
+    machines cloned from one image share a host name; two containers may share a pid). '' where
+    unknown."""
     try:
+        with open("/etc/machine-id", encoding="ascii") as machine:
+            machine_id = machine.read().strip()[:12]
         with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as boot:
             boot_id = boot.read().strip()[:8]
-        return f"{boot_id}.{os.stat('/proc/self/ns/pid').st_ino}"
+        if not machine_id or not boot_id:
+            return ""
+        return f"{machine_id}.{boot_id}.{os.stat('/proc/self/ns/pid').st_ino}"
     except OSError:
         return ""
 
@@ -68,8 +73,9 @@ def owner_alive(owner: str) -> bool | None:
         return None
     _host, pid_text, started, namespace = parts
     ours = _namespace()
-    if namespace and ours and namespace.split(".")[0] != ours.split(".")[0]:
-        return False  # this host has rebooted since (a power cut): no process of before lives
+    theirs, mine = namespace.split("."), ours.split(".")
+    if len(theirs) == 3 and len(mine) == 3 and theirs[0] == mine[0] and theirs[1] != mine[1]:
+        return False  # this very machine has rebooted since (a power cut): no process of before lives
     if not namespace or namespace != ours:
         return None
     pid = int(pid_text)

@@ -100,7 +100,7 @@ class Fetch(Base):
     warc_file: Mapped[str | None] = mapped_column(String(255))
     warc_offset: Mapped[int | None] = mapped_column(BigInteger)
     warc_length: Mapped[int | None] = mapped_column(BigInteger)
-    warc_record_id: Mapped[str | None] = mapped_column(String(64))
+    warc_record_id: Mapped[str | None] = mapped_column(String(64), index=True)  # salvage asks which captures are recorded
     warc_type: Mapped[str | None] = mapped_column(String(16))
     payload_digest: Mapped[str | None] = mapped_column(String(64), index=True)
     # Where the payload's bytes are: this record, or the one a revisit refers to

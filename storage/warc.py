@@ -241,6 +241,33 @@ def iter_records(path: Path) -> Iterator[StoredRecord]:
             return
 
 
+@dataclass
+class RecordHead:
+    """A record's place and headers, its content not kept (a scan of whole files)."""
+
+    offset: int
+    length: int
+    rec_type: str
+    rec_headers: Any
+    http_headers: Any
+
+
+def iter_heads(path: Path) -> Iterator[RecordHead]:
+    """Every complete record of a file with its length, reading each once and keeping no content."""
+    limit = complete_length(path)
+    with open(path, "rb") as stream:
+        iterator = ArchiveIterator(stream)
+        try:
+            for record in iterator:
+                iterator.read_to_end(record)  # sets the record's offset and length, content discarded
+                offset, length = iterator.get_record_offset(), iterator.get_record_length()
+                if offset + length > limit:
+                    return
+                yield RecordHead(offset, length, record.rec_type, record.rec_headers, record.http_headers)
+        except (EOFError, zlib.error, ValueError, OSError):
+            return
+
+
 def complete_length(path: Path) -> int:
     """Bytes of ``path`` made of whole gzip members, i.e. complete records (read in chunks)."""
     position = 0  # end of the last complete member

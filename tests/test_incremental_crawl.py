@@ -338,3 +338,21 @@ def test_backfill_reads_the_lists_by_day_a_profile_names(replica, tmp_path):
         walked = count(db, "SELECT COUNT(*) FROM url_state WHERE kind = 'section' AND url LIKE '%/system/%'")
     assert {f"http://www.qhnews.com{p}" for paths in days.values() for p in paths} <= stored
     assert walked == 0  # a day's list is not a section to mark walked
+
+
+def test_a_list_page_that_fails_does_not_hide_the_pages_after_it(replica, tmp_path):
+    site = tmp_path / "site"
+    shutil.copytree(replica[0], site)
+    manifest = json.loads((site / "_manifest.json").read_text(encoding="utf-8"))
+    later = sorted(p for p in manifest if p.startswith("/newscenter/index_"))
+    assert len(later) >= 3, later
+    manifest[later[0]]["status"] = 500  # page 2 of the section is broken for good
+    (site / "_manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    db = tmp_path / "archive.db"
+    with ReplicaServer(site) as server:
+        result = crawl(server, db)
+        assert result.returncode == 0, result.stderr
+        asked = set(server.requested_paths())
+    assert set(later[1:]) <= asked  # read through the links of the page before the broken one
+    assert count(db, "SELECT COUNT(*) FROM url_state WHERE kind = 'section' AND url LIKE '%/newscenter/'") == 0
+    assert count(db, "SELECT COUNT(*) FROM url_state WHERE kind = 'section' AND url LIKE '%/dj/'") == 1

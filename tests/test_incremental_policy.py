@@ -151,23 +151,17 @@ def test_anything_but_a_sitemap_or_feed_yields_no_links(body):
     assert feed_urls(body) == []
 
 
-@pytest.mark.parametrize("path, number", [("/dj/", 0), ("/dj/index.shtml", 0), ("/dj/index_3.shtml", 3),
-                                          ("/dj/list-4.html", 4), ("/dj/more.html", None)])
-def test_list_page_numbers(path, number):
-    from scraper.spiders.news import _page_number
-
-    assert _page_number(path) == number
-
-
-def test_numbered_pagination_is_read_one_page_after_another():
+def test_list_pages_are_read_by_their_next_page_link_where_there_is_one():
     from scraper.spiders.news import _next_pages
 
-    linked = [("/dj/index_1.shtml", "a"), ("/dj/index_2.shtml", "b"), ("/dj/index_4.shtml", "c")]
-    assert _next_pages("/dj/", linked) == [("/dj/index_1.shtml", "a")]
-    assert _next_pages("/dj/index_2.shtml", [("/dj/", "z"), *linked]) == [("/dj/index_4.shtml", "c")]
-    assert _next_pages("/dj/index_4.shtml", linked) == []
-    unnumbered = [("/dj/more.html", "m"), ("/dj/index_1.shtml", "a")]
-    assert _next_pages("/dj/", unnumbered) == unnumbered  # not a numbered pagination: all, as before
+    linked = [("/dj/index_1.shtml", "a1", "2"), ("/dj/index_2.shtml", "a2", "3"), ("/dj/index_1.shtml", "a1", "下一页"),
+              ("/dj/index_9.shtml", "a9", "尾页")]
+    chosen, others = _next_pages(linked)
+    assert chosen == [("/dj/index_1.shtml", "a1", "下一页")]
+    assert [o[1] for o in others] == ["a1", "a2", "a9"]  # read instead if the next page fails
+    # no next-page link (a category number in the name, pages numbered downwards …): every page, as before
+    plain = [("/news/list_23_2.html", "b2", "2"), ("/news/list_23_3.html", "b3", "3")]
+    assert _next_pages(plain) == (plain, [])
 
 
 def test_dated_lists_need_the_day_in_them(tmp_path: Path):

@@ -124,10 +124,13 @@ def test_a_reused_pid_is_not_mistaken_for_the_owner():
         assert locks.owner_alive(f"{host}:{pid}:{int(started) + 1}:{namespace}") is False
         # another pid namespace (a container sharing the host name), or an unreadable process table:
         # cannot tell, the heartbeat decides
-        boot, pid_namespace = namespace.split(".")
-        assert locks.owner_alive(f"{host}:{pid}:{started}:{boot}.1") is None
+        machine, boot, pid_namespace = namespace.split(".")
+        assert locks.owner_alive(f"{host}:{pid}:{started}:{machine}.{boot}.1") is None  # another container
         other_boot = ("1" if boot[0] == "0" else "0") + boot[1:]
-        assert locks.owner_alive(f"{host}:{pid}:{started}:{other_boot}.{pid_namespace}") is False  # rebooted since
+        assert locks.owner_alive(f"{host}:{pid}:{started}:{machine}.{other_boot}.{pid_namespace}") is False  # rebooted
+        # another machine that happens to have the same host name (a cloned VM): alive for all we know
+        other_machine = ("1" if machine[0] == "0" else "0") + machine[1:]
+        assert locks.owner_alive(f"{host}:{pid}:{started}:{other_machine}.{other_boot}.{pid_namespace}") is None
         assert locks.owner_alive(f"{host}:{pid}::{namespace}") is None
     assert locks.owner_alive(f"other-host:{os.getpid()}:1:x") is None
     assert locks.owner_alive("garbage") is None
@@ -215,3 +218,22 @@ def test_a_304_nobody_asked_for_leaves_the_article_alone(archive, records):
         article = session.scalar(select(Article))
         assert article.last_seen_at == T0 and article.last_run_id == run
     assert known_urls(sessions, site_id)[URL].outcome == "failed"
+
+
+def test_only_captures_newer_than_the_archive_are_read_back():
+    from storage.salvage import Unrecorded, replayable
+    from storage.warc import Location
+
+    def capture(url, hours, status=200):
+        return Unrecorded(1, None, url, Location("f", hours, 1, f"<urn:{url}:{hours}>", "response"),
+                          T0 + timedelta(hours=hours), status)
+
+    found = replayable(
+        [capture("a", 1), capture("a", 3), capture("b", 1), capture("c", 5), capture("d", 2, status=404)],
+        lambda c: c.target_uri,
+        {"b": T0 + timedelta(hours=2), "c": T0 + timedelta(hours=4)},
+    )
+    # a: its newer capture; b: a later run fetched it again, that answer stands; c: newer than the
+    # archive's; d: not an answer worth replaying
+    assert {url: c.fetched_at for url, c in found.items()} == {"a": T0 + timedelta(hours=3),
+                                                              "c": T0 + timedelta(hours=5)}

@@ -39,32 +39,15 @@ _MAX_ARTICLE_PAGES = 50
 _NEXT_PAGE_TEXTS = {"下一页", "下页", "下一頁", "下頁", "next", "Next", "Next page", "next page", "›", "»"}
 
 
-_NUMBER = re.compile(r"(\d+)(?=\.[a-z]+$|/?$)")
-
-
-def _page_number(path: str) -> int | None:
-    """A list page's place in its section: 0 for the section's index, else the number its
-    file name ends with (index_3.shtml: 3); None when it carries none."""
-    name = path.rsplit("/", 1)[-1]
-    if name == "" or name.split(".")[0] == "index":
-        return 0
-    match = _NUMBER.search(name)
-    return int(match.group(1)) if match else None
-
-
-def _next_pages(here: str, following: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """Of the list pages a page links, the next one only, when they are numbered: a section is
-    read page after page, so that paging can stop where nothing new follows (a page that links
-    pages 1 to 10 at once would have them all requested before the first could say so)."""
-    current = _page_number(here)
-    numbered = [(number, item) for item in following if (number := _page_number(item[0])) is not None]
-    if current is None or len(numbered) < len(following):
-        return following  # not a numbered pagination: follow every page it links, as before
-    later = [(number, item) for number, item in numbered if number > current]
-    if not later:
-        return []
-    nearest = min(number for number, _ in later)
-    return [item for number, item in later if number == nearest]
+def _next_pages(following: list[tuple[str, str, str]]) -> tuple[list[tuple[str, str, str]], list[tuple[str, str, str]]]:
+    """(pages to read now, the others) of the list pages a page links: its 下一页 (next page)
+    link alone where it has one, so that a section is read page after page and paging can stop
+    where nothing new follows; every one where it has none (numbering schemes differ too much
+    to guess the order from URLs). The others are read if the next page fails."""
+    chosen = [item for item in following if item[2] in _NEXT_PAGE_TEXTS]
+    if not chosen:
+        return following, []
+    return chosen, [item for item in following if item[2] not in _NEXT_PAGE_TEXTS]
 
 
 class NewsSpider(scrapy.Spider):
@@ -254,8 +237,8 @@ class NewsSpider(scrapy.Spider):
                 paginate: bool = True) -> Iterator[scrapy.Request | PageItem]:
         discovery = self.profile.discovery
         here = urlsplit(response.url).path
-        following: list[tuple[str, str]] = []  # (path, target) of this section's other list pages
-        for link, _text in links:
+        following: list[tuple[str, str, str]] = []  # (path, target, link text) of this section's other list pages
+        for link, text in links:
             target = self.fetch_url(link)
             if target is None:
                 yield from self._skipped(link, Reason.OFFSITE)
@@ -270,18 +253,30 @@ class NewsSpider(scrapy.Spider):
                 if request is not None:
                     yield request
             elif from_list and discovery.list_pattern.match(path) and self._same_list(here, path):
-                following.append((path, target))
+                following.append((path, target, text))
         if not following:
             return
         if not paginate:  # nothing new beyond this page: the pages it links are not read
             self.stopped_early.add(self.site_url(response.url))
             return
+        chosen, others = _next_pages(following)
+        yield from self._list_requests(here, chosen, [target for _path, target, _text in others])
+
+    def _list_requests(self, here: str, pages_to_read, siblings: list[str]) -> Iterator[scrapy.Request]:
+        """Requests for list pages of ``here``'s section not requested yet; ``siblings`` are read
+        instead if one of them fails (a broken page 2 must not hide pages 3 and 4)."""
         pages = self._list_pages.setdefault(here[: here.rfind("/") + 1], {here})
-        for path, target in _next_pages(here, following):
+        for path, target, *_ in pages_to_read:
             if path not in pages and len(pages) < self._max_list_pages():  # distinct pages per section
                 pages.add(path)
                 yield scrapy.Request(target, callback=self.parse_list, errback=self.on_error,
-                                     meta={"kind": "list"}, priority=_LIST_PRIORITY)
+                                     meta={"kind": "list", "siblings": siblings}, priority=_LIST_PRIORITY)
+
+    def _read_siblings(self, request) -> Iterator[scrapy.Request]:
+        """A list page failed: read the other pages the page before it linked."""
+        siblings = request.meta.get("siblings") or []
+        here = urlsplit(request.url).path
+        yield from self._list_requests(here, [(urlsplit(t).path, t) for t in siblings], [])
 
     def _list_like(self, url: str) -> bool:
         path = urlsplit(url).path or "/"
@@ -303,6 +298,8 @@ class NewsSpider(scrapy.Spider):
             self._sections.add(folder)
             if response.status != 200:
                 self._broken_sections.add(folder)
+        if response.status != 200:
+            yield from self._read_siblings(response.request)
         links = self._links(response)
         paginate = True
         if self.plan is not None:
@@ -429,6 +426,8 @@ class NewsSpider(scrapy.Spider):
         if kind == "list" and not request.meta.get("dated"):  # the section's walk is not whole: walk it again
             path = urlsplit(request.url).path or "/"
             self._broken_sections.add(path[: path.rfind("/") + 1])
+        if kind == "list":
+            yield from self._read_siblings(request)
         if pages:  # a later page of an article failed: the whole article did
             first = pages[0]
             yield PageItem(site=self.name, kind=kind, url=first.url, site_url=first.site_url, pages=pages,

@@ -45,6 +45,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("site_id", "kind", "url", name="uq_url_state_site_kind_url"),
     )
     op.create_index(op.f("ix_url_state_article_id"), "url_state", ["article_id"], unique=False)
+    op.create_index(op.f("ix_fetches_warc_record_id"), "fetches", ["warc_record_id"], unique=False)
     op.create_table(
         "crawl_locks",
         sa.Column("site_id", sa.Integer(), nullable=False),
@@ -75,6 +76,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_fetches_warc_record_id"), table_name="fetches")
     op.drop_table("crawl_locks")
     op.drop_index(op.f("ix_url_state_article_id"), table_name="url_state")
     op.drop_table("url_state")
