@@ -356,3 +356,18 @@ def test_a_list_page_that_fails_does_not_hide_the_pages_after_it(replica, tmp_pa
     assert set(later[1:]) <= asked  # read through the links of the page before the broken one
     assert count(db, "SELECT COUNT(*) FROM url_state WHERE kind = 'section' AND url LIKE '%/newscenter/'") == 0
     assert count(db, "SELECT COUNT(*) FROM url_state WHERE kind = 'section' AND url LIKE '%/dj/'") == 1
+
+
+def test_a_second_ctrl_c_ends_the_crawl_at_once_and_the_next_run_takes_over(replica, tmp_path):
+    db = tmp_path / "archive.db"
+    with ReplicaServer(replica[0]) as server:
+        process = start_crawl(server, db)  # the profile's politeness: slow enough to interrupt
+        wait_for(lambda: count(db, "SELECT COUNT(*) FROM articles") >= 1, what="a first article")
+        process.send_signal(signal.SIGINT)
+        time.sleep(0.2)
+        process.send_signal(signal.SIGINT)  # "force unclean shutdown": must not hang on the extraction thread
+        _out, err = process.communicate(timeout=60)
+        assert process.returncode == 6, err
+        again = crawl(server, db)  # whatever the forced stop left behind, the next run is not locked out
+        assert again.returncode == 0, again.stderr
+    assert [r.outcome for r in runs(db)] == ["interrupted", "ok"]
