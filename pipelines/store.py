@@ -24,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from twisted.internet import task
 
 from pipelines.extraction.urls import rebase
-from scraper.incremental import CrawlPlan
+from scraper.incremental import CrawlPlan, parse_moment
 from storage import locks
 from storage.db import open_archive, resolve_db_url, warc_dir
 from storage.outcomes import TAKEDOWN_REASONS, Outcome, Reason, reason_for_status
@@ -73,16 +73,6 @@ def fetch_records(item) -> list[FetchRecord]:
     ]
 
 
-def _moment(value: str | None, option: str) -> datetime | None:
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"{option} {value!r} is not an ISO date or time (e.g. 2024-07-01 or 2024-07-01T08:00+08:00)") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
 class StorePipeline:
     HEARTBEAT_SECONDS = 60
 
@@ -107,7 +97,7 @@ class StorePipeline:
         settings = self.crawler.settings
         started = datetime.now(timezone.utc)
         try:  # settings given with -s (scrapy crawl, scrapyd) are checked before anything is recorded
-            as_of = _moment(settings.get("NEWSARCHIVE_AS_OF"), "NEWSARCHIVE_AS_OF") or started
+            as_of = parse_moment(settings.get("NEWSARCHIVE_AS_OF"), "NEWSARCHIVE_AS_OF") or started
             backfill = settings.get("NEWSARCHIVE_BACKFILL_FROM")
             backfill_from = date.fromisoformat(backfill) if backfill else None
         except ValueError as exc:

@@ -187,10 +187,10 @@ def crawl(
     if revisit_all:
         extra["NEWSARCHIVE_REVISIT_ALL"] = True
     if as_of is not None:
-        from pipelines.store import _moment
+        from scraper.incremental import parse_moment
 
         try:
-            extra["NEWSARCHIVE_AS_OF"] = _moment(as_of, "--as-of").isoformat()
+            extra["NEWSARCHIVE_AS_OF"] = parse_moment(as_of, "--as-of").isoformat()
         except ValueError as exc:
             raise UserError(str(exc)) from None
     try:

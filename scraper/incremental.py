@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -35,6 +35,17 @@ TRANSIENT = frozenset({
 })
 
 RETRIES_EVERY_RUN = 3  # then daily
+
+
+def parse_moment(value: str | None, option: str) -> datetime | None:
+    """An ISO date or time from an option or setting (--as-of); one without a zone is UTC."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{option} {value!r} is not an ISO date or time (e.g. 2024-07-01 or 2024-07-01T08:00+08:00)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def url_day(url: str, pattern: re.Pattern[str] | None) -> date | None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, func, select
+from sqlalchemy import Engine, bindparam, case, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from .models import Article, ArticleEvent, ArticleUrl, ArticleVersion, CrawlRun, Fetch, Site
@@ -479,14 +479,13 @@ def run_outcome(summary: dict[str, Any], partial_share: float = PARTIAL_FAILURE_
 
 def run_summary(session: Session, run_id: int) -> dict[str, Any]:
     """Counts of one run, from its fetch rows. Articles are counted once however many pages they span."""
+    answered = case((Fetch.status.is_not(None), 1), else_=0)  # a response, not a link left alone
     rows = session.execute(
-        select(Fetch.kind, Fetch.outcome, Fetch.reason, Fetch.page_number, func.count(), func.sum(Fetch.size))
+        select(Fetch.kind, Fetch.outcome, Fetch.reason, Fetch.page_number, func.count(), func.sum(Fetch.size),
+               func.sum(answered), func.sum(case((Fetch.status == 304, 1), else_=0)))
         .where(Fetch.run_id == run_id)
         .group_by(Fetch.kind, Fetch.outcome, Fetch.reason, Fetch.page_number)
     ).all()
-    fetched = session.scalar(
-        select(func.count()).select_from(Fetch).where(Fetch.run_id == run_id, Fetch.status.is_not(None))
-    )
     counters = {
         Outcome.STORED: "articles_new",
         Outcome.UNCHANGED: "articles_unchanged",
@@ -496,16 +495,14 @@ def run_summary(session: Session, run_id: int) -> dict[str, Any]:
         Outcome.LIST: "list_pages",
     }
     summary: dict[str, Any] = {name: 0 for name in counters.values()}
-    summary.update(pages_fetched=fetched or 0, bytes=0, articles_failed=0, skipped={}, failures={})
-    summary["articles_not_modified"] = session.scalar(
-        select(func.count()).select_from(Fetch).where(Fetch.run_id == run_id, Fetch.kind == "article", Fetch.status == 304)
-    ) or 0
-    summary["article_pages_fetched"] = session.scalar(
-        select(func.count()).select_from(Fetch).where(Fetch.run_id == run_id, Fetch.kind == "article",
-                                                      Fetch.status.is_not(None))
-    ) or 0
-    for kind, outcome, reason, page_number, count, size in rows:
+    summary.update(pages_fetched=0, article_pages_fetched=0, articles_not_modified=0, bytes=0, articles_failed=0,
+                   skipped={}, failures={})
+    for kind, outcome, reason, page_number, count, size, fetched, not_modified in rows:
         summary["bytes"] += int(size or 0)
+        summary["pages_fetched"] += int(fetched or 0)
+        if kind == "article":
+            summary["article_pages_fetched"] += int(fetched or 0)
+            summary["articles_not_modified"] += int(not_modified or 0)
         if kind == "article" and page_number != 1:
             continue  # later pages of an article: it is counted once, by its first page
         if outcome in counters:

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from .models import CrawlRun, Fetch
-from .warc import Location, iter_heads
+from .warc import Location, iter_records
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ def unrecorded_captures(sessions: sessionmaker[Session], warc_dir: Path, site: s
     for run_id, base_url in runs:
         # <site>-<run>-<5-digit sequence>.warc.gz: the sequence's shape keeps site "qh" off "qh-1"'s files
         for path in sorted(Path(warc_dir).glob(f"{site}-{run_id}-[0-9][0-9][0-9][0-9][0-9].warc.gz")):
-            for record in iter_heads(path):
+            for record in iter_records(path, content=False):
                 if record.rec_type != "response":
                     continue
                 record_id = record.rec_headers.get_header("WARC-Record-ID")

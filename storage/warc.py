@@ -216,54 +216,30 @@ def read_payload(directory: Path, file: str, offset: int) -> Payload:
 
 @dataclass
 class StoredRecord:
-    """A record read back: its offset in the file, headers and decoded content."""
-
-    offset: int
-    rec_type: str
-    rec_headers: Any
-    http_headers: Any
-    content: bytes
-
-
-def iter_records(path: Path) -> Iterator[StoredRecord]:
-    """Every complete record of a file, in order; an incomplete tail is skipped."""
-    limit = complete_length(path)
-    with open(path, "rb") as stream:
-        iterator = ArchiveIterator(stream)
-        try:
-            for record in iterator:
-                content = record.content_stream().read()  # before the offset: asking for it reads the record
-                offset = iterator.get_record_offset()
-                if offset >= limit:
-                    return
-                yield StoredRecord(offset, record.rec_type, record.rec_headers, record.http_headers, content)
-        except (EOFError, zlib.error, ValueError, OSError):
-            return
-
-
-@dataclass
-class RecordHead:
-    """A record's place and headers, its content not kept (a scan of whole files)."""
+    """A record read back: its place in the file, headers and decoded content (b"" when not asked for)."""
 
     offset: int
     length: int
     rec_type: str
     rec_headers: Any
     http_headers: Any
+    content: bytes
 
 
-def iter_heads(path: Path) -> Iterator[RecordHead]:
-    """Every complete record of a file with its length, reading each once and keeping no content."""
+def iter_records(path: Path, content: bool = True) -> Iterator[StoredRecord]:
+    """Every complete record of a file, in order; an incomplete tail is skipped. Without
+    ``content`` each record is still read once, but its content is not kept (a scan of whole files)."""
     limit = complete_length(path)
     with open(path, "rb") as stream:
         iterator = ArchiveIterator(stream)
         try:
             for record in iterator:
-                iterator.read_to_end(record)  # sets the record's offset and length, content discarded
+                body = record.content_stream().read() if content else b""
+                iterator.read_to_end(record)  # the rest of the record: sets its offset and length
                 offset, length = iterator.get_record_offset(), iterator.get_record_length()
                 if offset + length > limit:
                     return
-                yield RecordHead(offset, length, record.rec_type, record.rec_headers, record.http_headers)
+                yield StoredRecord(offset, length, record.rec_type, record.rec_headers, record.http_headers, body)
         except (EOFError, zlib.error, ValueError, OSError):
             return
 
