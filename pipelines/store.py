@@ -31,6 +31,7 @@ from storage.outcomes import TAKEDOWN_REASONS, Outcome, Reason, reason_for_statu
 from storage.repository import Archive, FetchRecord
 from storage.salvage import crashed_runs, mark_salvaged, replayable, unrecorded_captures
 from storage.state import known_urls, walked_sections
+from storage.stories import index_missing
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +108,7 @@ class StorePipeline:
         self.sessions = sessions
         self.archive = Archive(sessions)
         profile = spider.profile
-        self.site_id = self.archive.site(profile.name, profile.origin, profile.timezone)
+        self.site_id = self.archive.site(profile.name, profile.origin, profile.timezone, profile.rules.outlet)
         if settings.getbool("NEWSARCHIVE_LOCK", True):
             try:
                 self.lock = locks.acquire(sessions, profile.name, self.site_id, started)
@@ -129,6 +130,9 @@ class StorePipeline:
             locks.attach_run(sessions, self.lock, self.run_id)
             self._heartbeat = task.LoopingCall(self._beat)
             self._heartbeat.start(self.HEARTBEAT_SECONDS, now=False)
+        indexed = index_missing(sessions, started, index=self.archive.stories)
+        if indexed:  # an archive from before stories: its articles join stories before new ones arrive
+            logger.info("%d archived articles without a story indexed for near-duplicates", indexed)
         known = known_urls(sessions, self.site_id)
         self.salvaged_runs, salvage = self._salvage(profile, known)
         self.crawler.newsarchive_plan = CrawlPlan(

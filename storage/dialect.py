@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, event, func
+from sqlalchemy import Connection, Engine, Table, event, func, text
 from sqlalchemy.orm import Session
 
 
@@ -66,3 +66,16 @@ def upsert(session: Session, table: Table, values: dict[str, Any], keys: Sequenc
               **(expressions or {})},
     )
     session.execute(statement)
+
+
+# Any fixed number: the key of PostgreSQL's advisory lock around story assignment.
+_STORIES_LOCK = 0x6E65777373746F72  # "newsstor"
+
+
+def serialize_stories(session: Session) -> None:
+    """One story assignment at a time, until the transaction ends. Two processes storing two
+    copies of one story at once would otherwise each miss the other's uncommitted copy and
+    found two stories. SQLite already lets one writer at a time; PostgreSQL takes an advisory
+    transaction lock (released at commit or rollback)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _STORIES_LOCK})

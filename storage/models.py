@@ -15,9 +15,11 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -59,6 +61,7 @@ class Site(Base):
     name: Mapped[str] = mapped_column(String(64), unique=True)
     origin: Mapped[str] = mapped_column(String(255))
     timezone: Mapped[str] = mapped_column(String(64))
+    outlet: Mapped[str | None] = mapped_column(Text)  # the outlet the site is (青海新闻网): who carried a story
     created_at: Mapped[datetime]
 
 
@@ -147,11 +150,52 @@ class Article(Base):
     warc_record_id: Mapped[str | None] = mapped_column(String(64))  # the capture the current version was read from
     removed_at: Mapped[datetime | None]  # set while the site no longer serves the article
     removal_evidence: Mapped[dict[str, Any] | None]
+    # The story this article is a copy of (every article has one, alone in it or not; None: not yet indexed)
+    story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id"), index=True)
+    story_similarity: Mapped[float | None] = mapped_column(Float)  # resemblance to the copy it was matched with; None: it founded the story
+    signature: Mapped[bytes | None] = mapped_column(LargeBinary)  # its text's MinHash (storage.similarity): candidates are screened by it
 
     __table_args__ = (
         Index("ix_articles_site_hash", "site_id", "content_hash"),
         Index("ix_articles_site_published", "site_id", "published_at"),
     )
+
+
+class Story(Base):
+    """One story and every archived copy of it, on whatever site (articles.story_id).
+
+    A story found later to be the same as an older one is merged into it and kept as a
+    row pointing there (``merged_into_id``), so a story id a researcher exported still
+    resolves. The original is chosen by ``storage.stories.choose_original``.
+    """
+
+    __tablename__ = "stories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(32), unique=True)  # the public id, from its first copy's URL
+    original_article_id: Mapped[int | None] = mapped_column(Integer)  # no FK: articles refer here already
+    first_published_at: Mapped[datetime | None]
+    copies: Mapped[int] = mapped_column(Integer, server_default="1")
+    outlets: Mapped[int] = mapped_column(Integer, server_default="1")  # distinct sites carrying it
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id"))
+
+    __table_args__ = (Index("ix_stories_copies_published", "copies", "first_published_at"),)
+
+
+class ArticleBand(Base):
+    """The near-duplicate index: one row per LSH band key of an article's text
+    (``pipelines.similarity``). Articles sharing a key are candidates; the index lives
+    in the database so detection works across runs, processes and machines."""
+
+    __tablename__ = "article_bands"
+
+    band_key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), primary_key=True, index=True)
+
+    # on SQLite the primary key is the table (no rowid): half the pages for the same index
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
 
 class ArticleVersion(Base):

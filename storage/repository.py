@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from .models import Article, ArticleEvent, ArticleUrl, ArticleVersion, CrawlRun, Fetch, Site
 from .outcomes import Outcome, Reason
 from .state import PageState, mark_walked, note_page
+from .stories import StoryIndex
 from .versions import diff_summary, record_hash
 from .warc import Location, warc_date
 
@@ -93,18 +94,20 @@ _ARTICLE_FIELDS = (
 
 
 class Archive:
-    def __init__(self, sessions: sessionmaker[Session]):
+    def __init__(self, sessions: sessionmaker[Session], stories: StoryIndex | None = None):
         self.sessions = sessions
+        self.stories = stories or StoryIndex()
 
-    def site(self, name: str, origin: str, timezone_name: str) -> int:
+    def site(self, name: str, origin: str, timezone_name: str, outlet: str | None = None) -> int:
         with self.sessions.begin() as session:
             site = session.scalar(select(Site).where(Site.name == name))
             if site is None:
-                site = Site(name=name, origin=origin, timezone=timezone_name, created_at=now())
+                site = Site(name=name, origin=origin, timezone=timezone_name, outlet=outlet, created_at=now())
                 session.add(site)
                 session.flush()
             else:
                 site.origin, site.timezone = origin, timezone_name
+                site.outlet = outlet or site.outlet
             return site.id
 
     def start_run(self, site_id: int, base_url: str | None = None) -> int:
@@ -140,7 +143,7 @@ class Archive:
                 # unique to this capture, unlike the payload, which later captures share
                 capture = next((f.warc for f in fetches if f.warc), None)
                 outcome, article_row = _store_article(
-                    session, run_id, site_id, article, seen_at, capture.record_id if capture else None
+                    session, run_id, site_id, article, seen_at, capture.record_id if capture else None, self.stories
                 )
             elif removal is not None:
                 article_row = _mark_removed(session, run_id, [f.site_url for f in fetches], removal, seen_at)
@@ -182,6 +185,8 @@ class Archive:
                     outcomes.append(Outcome.UNCHANGED)
                 else:
                     _new_version(session, row, record, at, None, source, row.warc_record_id)
+                    if row.story_id is not None:  # a story-less article is indexed whole later
+                        self.stories.replace(session, row)
                     outcomes.append(Outcome.CHANGED)
         return outcomes
 
@@ -374,9 +379,10 @@ def _new_version(session: Session, row: Article, record: Mapping[str, Any], at: 
 
 def _store_article(
     session: Session, run_id: int, site_id: int, record: Mapping[str, Any], seen_at: datetime,
-    warc_record_id: str | None,
+    warc_record_id: str | None, stories: StoryIndex,
 ) -> tuple[str, Article]:
-    """Insert, version or alias one extracted article.
+    """Insert, version or alias one extracted article; a new one joins its story (a new
+    version keeps its story, and its band keys follow the new text).
 
     Only the article's own URL can change it: an alias that still serves an older
     text (the same story in a second section) must not flip the archive back and forth.
@@ -401,6 +407,7 @@ def _store_article(
         session.flush()
         _new_version(session, row, record, seen_at, run_id, "crawl", warc_record_id)
         _add_urls(session, row, urls, run_id, seen_at)
+        stories.add(session, row, seen_at)
         return Outcome.STORED, row
 
     existing.last_seen_at = max(existing.last_seen_at, seen_at)
@@ -416,6 +423,8 @@ def _store_article(
     if how == "alias" or record_hash(record) == existing.record_hash:
         return Outcome.UNCHANGED, existing
     _new_version(session, existing, record, seen_at, run_id, "crawl", warc_record_id)
+    if existing.story_id is not None:
+        stories.replace(session, existing)
     return Outcome.CHANGED, existing
 
 

@@ -68,7 +68,7 @@ def archive(request, tmp_path):
     engine, sessions = open_archive(url)
     request.addfinalizer(engine.dispose)
     archive = Archive(sessions)
-    site_id = archive.site("qhnews", "http://www.qhnews.com", "Asia/Shanghai")
+    site_id = archive.site("qhnews", "http://www.qhnews.com", "Asia/Shanghai", "青海新闻网")
     return archive, sessions, site_id
 
 

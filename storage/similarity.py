@@ -1,0 +1,148 @@
+"""Near-duplicate fingerprints of article text: pure functions, no database.
+
+Two copies of one story differ in script (a traditional-character mirror), width
+(full-width digits), punctuation, datelines and byline lines, boilerplate already
+removed by extraction, and a few paragraphs trimmed, moved or added. Comparison
+therefore reads a *normalised* text (the stored text stays as published):
+traditional folded to simplified (OpenCC), NFKC (full-width to half-width), byline,
+source and editor's-note paragraphs and the leading dateline dropped, then
+everything but letters and digits removed.
+
+The normalised text is cut into character shingles; a MinHash signature of the
+shingle set (datasketch) is cut into bands, and each band hashed to one 64-bit key.
+Two texts that share a band key are candidates; a candidate is confirmed by the
+exact resemblance of the two shingle sets (``resemblance``), never by the estimate.
+The parameters were chosen by measurement (``benchmarks/dedup.py``); changing any of
+them changes every key: an archive must then be re-indexed (``newsarchive stories
+--rebuild``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+import zlib
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+
+SHINGLE = 5  # characters; background resemblance of unrelated reports stays below 0.01 from 5 on
+NUM_PERM = 96
+BANDS = 32
+ROWS = NUM_PERM // BANDS  # 3: P(candidate) ≈ 0.99 at resemblance 0.5, ≈ 4e-7 per pair at 0.01
+THRESHOLD = 0.5  # default: two texts this resembling are one story (see resemblance)
+MIN_CHARS = 40  # shorter normalised texts (a caption, a one-line brief) are not compared
+SCHEME = f"minhash-{SHINGLE}c-{BANDS}x{ROWS}-crc32-affine32"  # recorded with each indexed article
+
+# Paragraphs that say who wrote, edited or supplied a story, not what it says.
+_LABEL = re.compile(
+    r"^[(（【\[]?\s*(?:来源|作者|文字|文/|图/|图文|记者|本报记者|特约记者|通讯员|实习生|编辑|责任编辑|责编|编审|审核|审校|"
+    r"校对|终审|初审|复审|监制|摄影|摄像|视频|原标题|编者按|编者的话|编后|转载|本文转载|本文来源|转自|稿源)"
+)
+_NOTE = re.compile(r"^[(（【\[].{0,100}(?:转载|来源|转自|原标题|编辑|作者|记者)")
+# A dateline opening the first paragraph: 本报讯（记者 …）, 新华社西宁6月14日电（记者 …）, 西宁讯 …
+_DATELINE = re.compile(r"^[^，。、；：,.;:]{0,30}?(?:讯|电)(?:\s*[(（][^）)]{0,40}[）)])?(?=\s|[(（]|$)\s*")
+_REPORTER = re.compile(r"^[(（]\s*记者[^）)]{0,30}[）)]\s*")
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+@cache
+def to_simplified():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def normalize(text: str) -> str:
+    """The text as compared: simplified, half-width, no bylines or dateline, letters and digits only, lower case."""
+    text = unicodedata.normalize("NFKC", to_simplified().convert(text))
+    kept = []
+    for paragraph in re.split(r"\n+", text):
+        paragraph = paragraph.strip()
+        if not paragraph:
+            continue
+        if len(paragraph) <= 80 and _LABEL.match(paragraph) or paragraph.startswith(("编者按", "编者的话")):
+            continue
+        if _NOTE.match(paragraph) and len(paragraph) <= 120:
+            continue
+        if not kept:  # the dateline leads the story's first paragraph only
+            paragraph = _REPORTER.sub("", _DATELINE.sub("", paragraph, count=1), count=1)
+        kept.append(paragraph)
+    return _NOT_WORD.sub("", "".join(kept)).lower()
+
+
+def shingles(normalized: str, size: int = SHINGLE) -> frozenset[str]:
+    if len(normalized) < size:
+        return frozenset((normalized,)) if normalized else frozenset()
+    return frozenset(normalized[i : i + size] for i in range(len(normalized) - size + 1))
+
+
+def resemblance(a: frozenset[str], b: frozenset[str]) -> float:
+    """Exact Jaccard resemblance of two shingle sets: the confirmation of a candidate pair."""
+    if not a or not b:
+        return 0.0
+    common = len(a & b)
+    return common / (len(a) + len(b) - common)
+
+
+@cache
+def _permutations():
+    from datasketch import MinHash
+
+    return MinHash(num_perm=NUM_PERM, seed=1).permutations  # fixed seed: the same keys in every process
+
+
+def signature(parts: frozenset[str]) -> np.ndarray:
+    """MinHash of a shingle set (``NUM_PERM`` 32-bit values). CRC-32 is the shingle hash:
+    stable across processes and machines (Python's ``hash`` is not), and the affine32
+    scheme mixes it before permuting."""
+    from datasketch import MinHash
+
+    minhash = MinHash(num_perm=NUM_PERM, hashfunc=zlib.crc32, permutations=_permutations(), scheme="affine32")
+    minhash.update_batch([p.encode("utf-8") for p in parts])
+    return minhash.hashvalues
+
+
+def band_keys(values: np.ndarray) -> list[int]:
+    """One signed 64-bit key per band (band number included, so one index serves all bands)."""
+    keys = []
+    for band in range(BANDS):
+        chunk = values[band * ROWS : (band + 1) * ROWS].astype("<u4").tobytes()
+        digest = hashlib.blake2b(bytes((band,)) + chunk, digest_size=8).digest()
+        keys.append(int.from_bytes(digest, "little", signed=True))
+    return keys
+
+
+def estimate(a: bytes, b: bytes) -> float:
+    """Resemblance estimated from two stored signatures (the share of equal MinHash values):
+    a screen before the exact comparison, within ±0.05 (one standard deviation) at 0.5."""
+    x, y = np.frombuffer(a, dtype="<u4"), np.frombuffer(b, dtype="<u4")
+    return float(np.count_nonzero(x == y)) / len(x) if len(x) == len(y) and len(x) else 0.0
+
+
+SCREEN_MARGIN = 0.2  # four standard deviations of the estimate at 0.5: no copy is screened out
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What the detector knows of one text."""
+
+    normalized_length: int
+    shingles: frozenset[str]
+    signature: bytes  # NUM_PERM little-endian 32-bit MinHash values; empty: too short to compare
+    keys: tuple[int, ...]  # its band keys; empty: too short to compare
+
+    @property
+    def comparable(self) -> bool:
+        return bool(self.keys)
+
+
+def fingerprint(text: str) -> Fingerprint:
+    normalized = normalize(text)
+    parts = shingles(normalized)
+    if len(normalized) < MIN_CHARS:
+        return Fingerprint(len(normalized), parts, b"", ())
+    values = signature(parts)
+    return Fingerprint(len(normalized), parts, values.astype("<u4").tobytes(), tuple(band_keys(values)))
