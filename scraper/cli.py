@@ -215,6 +215,8 @@ def export(
     section: Annotated[str | None, typer.Option(help="Only this section, e.g. 党建")] = None,
     since: Annotated[str | None, typer.Option(help="Published on or after this day (YYYY-MM-DD, site time)")] = None,
     until: Annotated[str | None, typer.Option(help="Published on or before this day (YYYY-MM-DD, site time)")] = None,
+    one_per_story: Annotated[bool, typer.Option(
+        help="One row per story (its original, with every copy in carried_by), not one per archived copy")] = False,
     db: DbOption = None,
 ) -> None:
     """Export articles, one JSON object per line, streaming."""
@@ -224,7 +226,7 @@ def export(
         raise UserError(f"unknown format {format!r}; supported: jsonl")
     where = ArticleFilter(site=site, section=section, since=_parse_day(since, "--since"), until=_parse_day(until, "--until"))
     _engine, sessions = open_archive(db)
-    records = iter_records(sessions, where)
+    records = iter_records(sessions, where, one_per_story=one_per_story)
     if output is None:
         # UTF-8 whatever the terminal's locale says: the format is UTF-8 (README)
         stdout = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="\n")
@@ -321,6 +323,66 @@ def runs(
             f"{s['bytes'] / 1e6:.1f}" if "bytes" in s else "",
         )
     console.print(table)
+
+
+@app.command()
+@friendly
+def stories(
+    since: Annotated[str | None, typer.Option(help="First published on or after this day (YYYY-MM-DD, the sites' time zone)")] = None,
+    min_copies: Annotated[int, typer.Option(help="Only stories carried this many times or more (1: every article)", min=1)] = 2,
+    limit: Annotated[int, typer.Option(help="How many stories, newest first (0: all)", min=0)] = 50,
+    story_id: Annotated[str | None, typer.Option("--id", help="Only this story (an id from an export's story_id)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per story")] = False,
+    rebuild: Annotated[bool, typer.Option(help="Forget all stories and index the whole archive again")] = False,
+    db: DbOption = None,
+) -> None:
+    """Stories carried by several outlets (near-duplicates of one report), each with every copy:
+    outlet, when published, title, URL, similarity; the original marked."""
+    from datetime import datetime, timezone
+    from datetime import time as day_time
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import select
+
+    from storage.models import Site
+    from storage.stories import index_missing, list_stories
+    from storage.stories import rebuild as rebuild_stories
+
+    day = _parse_day(since, "--since")
+    _engine, sessions = open_archive(db)
+    now = datetime.now(timezone.utc)
+    if rebuild:
+        count = rebuild_stories(sessions, now)
+        err.print(f"{count} articles indexed again")
+    else:
+        count = index_missing(sessions, now)
+        if count:
+            err.print(f"{count} articles without a story indexed first")
+    with sessions() as session:
+        zone = session.scalar(select(Site.timezone).order_by(Site.id).limit(1)) or "UTC"
+        low = datetime.combine(day, day_time.min, ZoneInfo(zone)) if day else None
+        found = list_stories(session, since=low, min_copies=min_copies, limit=limit or None, uid=story_id)
+    if story_id is not None and not found:
+        raise UserError(f"no story {story_id!r} in {resolve_db_url(db)}")
+    if as_json:
+        for view in found:
+            console.print_json(json.dumps({"story_id": view.uid, "copies": view.copies, "outlets": view.outlets,
+                                           "first_published_at": view.first_published_at, "original": view.original,
+                                           "carried_by": view.carried_by}, default=str, ensure_ascii=False), indent=None)
+        return
+    if not found:
+        console.print(f"no story with {min_copies} copies or more" + (f" since {day}" if day else ""))
+        return
+    for view in found:
+        table = Table(title=f"story {view.uid}: {view.copies} copies, {view.outlets} outlets", title_justify="left")
+        for column in ("", "outlet", "published", "title", "来源", "similarity", "url"):
+            table.add_column(column, overflow="fold")
+        for copy in view.carried_by:
+            table.add_row("original" if copy["original"] else "", escape(copy["outlet"]),
+                          (copy["published_at"] or "")[:16].replace("T", " "), escape(copy["title"]),
+                          escape(copy["source_outlet"] or ""),
+                          "" if copy["similarity"] is None else f"{copy['similarity']:.2f}", escape(copy["url"]))
+        console.print(table)
 
 
 @app.command()
@@ -565,7 +627,10 @@ def replica_build(
     if snapshot not in (1, 2):
         raise UserError(f"--snapshot must be 1 or 2, not {snapshot}")
     truth = _build(output, snapshot)
-    console.print(f"{len(truth['articles'])} article URLs ({truth['stories']} stories) written to {output}")
+    outlets = truth.get("outlets", [])
+    console.print(f"{len(truth['articles'])} article URLs ({truth['stories']} stories) of Qinghai News and "
+                  f"{sum(len(o['articles']) for o in outlets)} of {len(outlets)} simulated outlets "
+                  f"({', '.join(o['host'] for o in outlets)}) written to {output}")
 
 
 @replica_app.command("serve")
@@ -582,7 +647,8 @@ def replica_serve(
     if site_dir == REPLICA_DIR:
         _build(site_dir, snapshot)
     server = _start_server(site_dir, port)
-    console.print(f"replica of Qinghai News at {server.base_url}/ (Ctrl-C to stop)")
+    console.print(f"replica of Qinghai News at {server.base_url}/, and its simulated outlets by Host header "
+                  f"(crawl them with --base-url {server.base_url}; Ctrl-C to stop)")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -596,10 +662,13 @@ def replica_serve(
 def demo(
     port: Annotated[int, typer.Option(help="Port for the replica (0 picks a free one)", min=0, max=65535)] = 0,
 ) -> None:
-    """Serve the offline replica, crawl it with the real spider into data/demo.db, export data/demo.jsonl."""
-    from scraper.crawl import run_crawl
+    """Serve the offline replica (Qinghai News and the simulated outlets that republish its stories), crawl them
+    all with the real spider into data/demo.db, export data/demo.jsonl."""
+    from scraper.crawl import run_crawls
+    from scraper.replica.syndication import outlet_profiles
     from storage.export import iter_records, write_jsonl
     from storage.stats import run_record
+    from storage.stories import list_stories
 
     _build(REPLICA_DIR, 1)
     for stale in (DEMO_DB, DEMO_DB.with_name(DEMO_DB.name + "-wal"), DEMO_DB.with_name(DEMO_DB.name + "-shm"),
@@ -607,21 +676,45 @@ def demo(
         stale.unlink(missing_ok=True)
     server = _start_server(REPLICA_DIR, port)
     server.start()
-    console.print(f"replica serving at {server.base_url}/; crawling it into {DEMO_DB} …")
+    sites = ["qhnews", *map(str, outlet_profiles())]
+    console.print(f"replica serving at {server.base_url}/ (Qinghai News and {len(sites) - 1} simulated outlets, "
+                  f"by Host header); crawling them into {DEMO_DB} …")
     started = time.monotonic()
     try:
         # The replica's traps (a truncated page, a 500) would log alarming retries: the summary reports them.
-        run_id = run_crawl("qhnews", db=str(DEMO_DB), base_url=server.base_url, fast=True, log_level="CRITICAL",
-                           extra_settings={"NEWSARCHIVE_WARC_DIR": str(DEMO_WARC.resolve())})
+        run_ids = run_crawls(sites, db=str(DEMO_DB), base_url=server.base_url, fast=True, log_level="CRITICAL",
+                             extra_settings={"NEWSARCHIVE_WARC_DIR": str(DEMO_WARC.resolve())})
     finally:
         server.stop()
     _engine, sessions = open_archive(str(DEMO_DB))
     with DEMO_JSONL.open("w", encoding="utf-8") as out:
         count = write_jsonl(iter_records(sessions), out)
-    summary = run_record(sessions, run_id)["summary"]
+    runs = [run_record(sessions, run_id) for run_id in run_ids]
+    summary = _sum_summaries([run["summary"] for run in runs])
+    summary["outcome"] = ", ".join(f"{run['site']} {run['outcome']}" for run in runs)
     summary["seconds"] = time.monotonic() - started
-    print_run_summary(summary, title="Demo crawl of the Qinghai News replica")
-    console.print(f"{count} articles exported to {DEMO_JSONL}; try: newsarchive stats --db {DEMO_DB}", soft_wrap=True)
+    print_run_summary(summary, title=f"Demo crawl of the replica: Qinghai News and {len(sites) - 1} outlets")
+    with sessions() as session:
+        syndicated = list_stories(session, min_copies=2)
+    console.print(f"{count} articles exported to {DEMO_JSONL}; {len(syndicated)} stories carried by several outlets. "
+                  f"Try: newsarchive stories --db {DEMO_DB}   newsarchive stats --db {DEMO_DB}", soft_wrap=True)
+
+
+def _sum_summaries(summaries: list[dict]) -> dict:
+    """Several runs' counts added up (numbers, and the per-reason counts)."""
+    total: dict = {}
+    for summary in summaries:
+        for key, value in summary.items():
+            if isinstance(value, bool) or key == "seconds":
+                continue
+            if isinstance(value, (int, float)):
+                total[key] = total.get(key, 0) + value
+            elif isinstance(value, dict):
+                bucket = total.setdefault(key, {})
+                for name, count in value.items():
+                    if isinstance(count, (int, float)):
+                        bucket[name] = bucket.get(name, 0) + count
+    return total
 
 
 def main() -> None:

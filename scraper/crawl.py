@@ -50,18 +50,37 @@ def run_crawl(
     extra_settings: dict | None = None,
 ) -> int:
     """Crawl ``site`` (a profile name or a .toml path) into the archive; return the run id. Blocks."""
-    profile = load_profile(site)  # a bad name or profile fails here, with its one-line message
+    return run_crawls([site], db, base_url, fast, log_level, extra_settings)[0]
+
+
+def run_crawls(
+    sites: list[str],
+    db: str | None = None,
+    base_url: str | None = None,
+    fast: bool = False,
+    log_level: str = "WARNING",
+    extra_settings: dict | None = None,
+) -> list[int]:
+    """Crawl several sites at once, in one process, into one archive (each with its own run
+    and lock); return their run ids in order. Blocks until all have finished."""
+    profiles = [load_profile(site) for site in sites]  # a bad name or profile fails here, with its one-line message
     db_url = resolve_db_url(db)
     open_archive(db_url)  # an unusable database fails here, before any request is sent
     process = CrawlerProcess(crawl_settings(db_url, fast, log_level, extra_settings))
     logging.getLogger("scrapy").setLevel(log_level)
-    crawler = process.create_crawler(spider_for(profile))
-    process.crawl(crawler, base_url=base_url)
+    crawlers = []
+    for profile in profiles:
+        crawler = process.create_crawler(spider_for(profile))
+        process.crawl(crawler, base_url=base_url)
+        crawlers.append(crawler)
     process.start()
-    held = crawler.stats.get_value("newsarchive/lock_held")
-    if held:
-        raise CrawlLocked(held)
-    run_id = crawler.stats.get_value("newsarchive/run_id")
-    if run_id is None:
-        raise RuntimeError("the crawl ended before the archive recorded a run (see the log above)")
-    return run_id
+    run_ids = []
+    for profile, crawler in zip(profiles, crawlers):
+        held = crawler.stats.get_value("newsarchive/lock_held")
+        if held:
+            raise CrawlLocked(held)
+        run_id = crawler.stats.get_value("newsarchive/run_id")
+        if run_id is None:
+            raise RuntimeError(f"the crawl of {profile.name} ended before the archive recorded a run (see the log above)")
+        run_ids.append(run_id)
+    return run_ids

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 
@@ -45,3 +45,40 @@ class SafeMetaRefreshMiddleware(MetaRefreshMiddleware):
             return super().process_response(request, response)
         except (ValueError, LookupError, UnicodeError):
             return response
+
+
+class SiteHostHeader:
+    """Ask the address a crawl fetches from (``--base-url``) for the site by its name.
+
+    Crawling a site from another address (the replica) is like ``curl --resolve``:
+    connect to 127.0.0.1:port, but send the profile origin's host in the Host header,
+    so a server that holds several sites (the replica's simulated outlets) answers
+    with the right one. robots.txt requests pass through here too. A Host header the
+    request already has is kept; the one set here is taken off again if a redirect
+    carries the request to another address.
+    """
+
+    _META = "newsarchive_site_host"
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_request(self, request):
+        spider = self.crawler.spider
+        base_url, profile = getattr(spider, "base_url", None), getattr(spider, "profile", None)
+        if not base_url or profile is None:
+            return None
+        ours = request.meta.get(self._META)
+        on_base = urlsplit(request.url).netloc.lower() == urlsplit(base_url).netloc.lower()
+        if ours is not None and request.headers.get(b"Host") == ours.encode("latin-1") and not on_base:
+            del request.headers[b"Host"]  # a redirect copied our header to another address
+            return None
+        if on_base and b"Host" not in request.headers:
+            host = urlsplit(profile.origin).netloc
+            request.headers[b"Host"] = host
+            request.meta[self._META] = host
+        return None

@@ -17,6 +17,9 @@ EXTENSIONS = {
 }
 
 DOWNLOADER_MIDDLEWARES = {
+    # first on the way out, robots.txt requests included: a crawl from --base-url asks that address for the
+    # profile's host by name (the replica serves its simulated outlets by Host header)
+    "scraper.middlewares.SiteHostHeader": 90,
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "scraper.middlewares.SafeMetaRefreshMiddleware": 580,
     # sees responses before RedirectMiddleware (600): redirects off the site are kept and recorded

@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from .models import Article, ArticleUrl, Site
+from .models import Article, ArticleUrl, Site, Story
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "article.schema.json"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -67,11 +67,15 @@ def _iso(value: datetime | None, tz: ZoneInfo) -> str | None:
     return value.astimezone(tz).isoformat() if value else None
 
 
-def article_record(article: Article, site: Site, aliases: list[str]) -> dict[str, Any]:
+def article_record(article: Article, site: Site, aliases: list[str], story: Story | None = None) -> dict[str, Any]:
     tz = ZoneInfo(site.timezone)
     return {
         "article_id": article.uid,
         "site": site.name,
+        "outlet": site.outlet,
+        "story_id": story.uid if story is not None else None,
+        "story_copies": story.copies if story is not None else 0,
+        "story_original": story is not None and story.original_article_id == article.id,
         "canonical_url": article.canonical_url,
         "url": article.url,
         "aliases": aliases,
@@ -104,8 +108,15 @@ def article_record(article: Article, site: Site, aliases: list[str]) -> dict[str
     }
 
 
-def iter_records(sessions: sessionmaker[Session], where: ArticleFilter = ArticleFilter(), batch: int = 500) -> Iterator[dict]:
-    """Export records in id order, read in keyset-paginated batches (memory stays flat)."""
+def iter_records(sessions: sessionmaker[Session], where: ArticleFilter = ArticleFilter(), batch: int = 500,
+                 one_per_story: bool = False) -> Iterator[dict]:
+    """Export records in id order, read in keyset-paginated batches (memory stays flat).
+
+    ``one_per_story``: of the articles the filter selects, one per story: the story's
+    original when the filter selects it, else its earliest published selected copy; the
+    record then lists every copy of the story (``carried_by``)."""
+    from .stories import list_stories
+
     last_id = 0
     with sessions() as session:
         sites = {s.id: s for s in session.scalars(select(Site))}
@@ -114,6 +125,12 @@ def iter_records(sessions: sessionmaker[Session], where: ArticleFilter = Article
             rows = session.scalars(query).all()
             if not rows:
                 return
+            last_id = rows[-1].id
+            story_ids = {r.story_id for r in rows if r.story_id is not None}
+            stories = {s.id: s for s in session.scalars(select(Story).where(Story.id.in_(story_ids)))}
+            if one_per_story:
+                chosen = _representatives(session, where, stories)
+                rows = [r for r in rows if r.story_id is None or chosen.get(r.story_id) == r.id]
             aliases: dict[int, list[str]] = {}
             for article_id, url in session.execute(
                 select(ArticleUrl.article_id, ArticleUrl.url)
@@ -122,9 +139,24 @@ def iter_records(sessions: sessionmaker[Session], where: ArticleFilter = Article
             ):
                 aliases.setdefault(article_id, []).append(url)
             for row in rows:
-                yield article_record(row, sites[row.site_id], aliases.get(row.id, []))
-            last_id = rows[-1].id
+                record = article_record(row, sites[row.site_id], aliases.get(row.id, []), stories.get(row.story_id))
+                if one_per_story:
+                    found = list_stories(session, min_copies=0, uid=record["story_id"]) if row.story_id else []
+                    record["carried_by"] = found[0].carried_by if found else []
+                yield record
             session.expunge_all()
+
+
+def _representatives(session: Session, where: ArticleFilter, stories: dict[int, Story]) -> dict[int, int]:
+    """Story id -> the article exported for it: its original if the filter selects it,
+    else the earliest published copy the filter selects."""
+    query = filtered(session, select(Article.id, Article.story_id, Article.published_at, Article.first_seen_at), where)
+    chosen: dict[int, tuple] = {}
+    for article_id, story_id, published, seen in session.execute(query.where(Article.story_id.in_(list(stories)))):
+        rank = (stories[story_id].original_article_id != article_id, published or seen, article_id)
+        if story_id not in chosen or rank < chosen[story_id]:
+            chosen[story_id] = rank
+    return {story_id: rank[2] for story_id, rank in chosen.items()}
 
 
 def write_jsonl(records: Iterator[dict], out: IO[str]) -> int:

@@ -33,6 +33,9 @@ NUM_PERM = 96
 BANDS = 32
 ROWS = NUM_PERM // BANDS  # 3: P(candidate) ≈ 0.99 at resemblance 0.5, ≈ 4e-7 per pair at 0.01
 THRESHOLD = 0.5  # default: two texts this resembling are one story (see resemblance)
+# Below this resemblance two texts must also agree on their numbers (see same_story)
+CERTAIN = 0.7
+NUMBERS_AGREE = 0.8
 MIN_CHARS = 40  # shorter normalised texts (a caption, a one-line brief) are not compared
 SCHEME = f"minhash-{SHINGLE}c-{BANDS}x{ROWS}-crc32-affine32"  # recorded with each indexed article
 
@@ -46,6 +49,7 @@ _NOTE = re.compile(r"^[(（【\[].{0,100}(?:转载|来源|转自|原标题|编�
 _DATELINE = re.compile(r"^[^，。、；：,.;:]{0,30}?(?:讯|电)(?:\s*[(（][^）)]{0,40}[）)])?(?=\s|[(（]|$)\s*")
 _REPORTER = re.compile(r"^[(（]\s*记者[^）)]{0,30}[）)]\s*")
 _NOT_WORD = re.compile(r"[\W_]+")
+_NUMBER = re.compile(r"\d+")
 
 
 @cache
@@ -115,6 +119,29 @@ def band_keys(values: np.ndarray) -> list[int]:
     return keys
 
 
+def numbers(normalized: str) -> frozenset[str]:
+    return frozenset(_NUMBER.findall(normalized))
+
+
+def same_story(a: Fingerprint, b: Fingerprint, threshold: float = THRESHOLD) -> float | None:
+    """The resemblance of two texts if they are copies of one story, else None.
+
+    At or above ``CERTAIN`` resemblance they are. Between the threshold and it they must
+    also agree on their numbers: a story's figures, dates and counts are its facts, and
+    copies keep them (a trimmed copy keeps a subset), while reports written on one
+    skeleton (the weather, market prices, a meeting of another day) differ in exactly
+    those. Agreement: the smaller set of distinct numbers mostly found in the larger,
+    when both texts have at least three."""
+    score = resemblance(a.shingles, b.shingles)
+    if score < threshold:
+        return None
+    if score < CERTAIN and len(a.numbers) >= 3 and len(b.numbers) >= 3:
+        shared = len(a.numbers & b.numbers) / min(len(a.numbers), len(b.numbers))
+        if shared < NUMBERS_AGREE:
+            return None
+    return score
+
+
 def estimate(a: bytes, b: bytes) -> float:
     """Resemblance estimated from two stored signatures (the share of equal MinHash values):
     a screen before the exact comparison, within ±0.05 (one standard deviation) at 0.5."""
@@ -131,6 +158,7 @@ class Fingerprint:
 
     normalized_length: int
     shingles: frozenset[str]
+    numbers: frozenset[str]  # distinct digit runs of the normalised text
     signature: bytes  # NUM_PERM little-endian 32-bit MinHash values; empty: too short to compare
     keys: tuple[int, ...]  # its band keys; empty: too short to compare
 
@@ -142,7 +170,8 @@ class Fingerprint:
 def fingerprint(text: str) -> Fingerprint:
     normalized = normalize(text)
     parts = shingles(normalized)
+    figures = numbers(normalized)
     if len(normalized) < MIN_CHARS:
-        return Fingerprint(len(normalized), parts, b"", ())
+        return Fingerprint(len(normalized), parts, figures, b"", ())
     values = signature(parts)
-    return Fingerprint(len(normalized), parts, values.astype("<u4").tobytes(), tuple(band_keys(values)))
+    return Fingerprint(len(normalized), parts, figures, values.astype("<u4").tobytes(), tuple(band_keys(values)))

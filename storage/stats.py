@@ -79,7 +79,8 @@ def recent_runs(sessions: sessionmaker[Session], site: str | None = None, last: 
 def run_record(sessions: sessionmaker[Session], run_id: int) -> dict[str, Any]:
     with sessions() as session:
         run = session.get(CrawlRun, run_id)
-        return {"id": run.id, "outcome": run.outcome, "summary": run.summary or {}}
+        site = session.get(Site, run.site_id)
+        return {"id": run.id, "site": site.name, "outcome": run.outcome, "summary": run.summary or {}}
 
 
 def archive_shape(sessions: sessionmaker[Session]) -> dict[frozenset[str], tuple[str, int, bool]]:

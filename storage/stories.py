@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from . import dialect
 from .models import Article, ArticleBand, Site, Story
-from .similarity import SCREEN_MARGIN, THRESHOLD, Fingerprint, estimate, fingerprint, resemblance, to_simplified
+from .similarity import SCREEN_MARGIN, THRESHOLD, Fingerprint, estimate, fingerprint, same_story, to_simplified
 
 logger = logging.getLogger(__name__)
 
@@ -129,8 +129,8 @@ class StoryIndex:
         matches = []
         for article_id, text, story_id in session.execute(
                 select(Article.id, Article.text, Article.story_id).where(Article.id.in_(screened))):
-            score = resemblance(print_.shingles, fingerprint(text).shingles)
-            if score >= self.threshold:
+            score = same_story(print_, fingerprint(text), self.threshold)
+            if score is not None:
                 matches.append((score, article_id, story_id))
         return matches
 

@@ -17,7 +17,7 @@ from storage.db import open_archive
 from storage.export import SCHEMA_PATH, iter_records
 from storage.models import Article, ArticleBand, Story
 from storage.repository import Archive, FetchRecord
-from storage.similarity import MIN_CHARS, fingerprint, normalize, resemblance, shingles
+from storage.similarity import MIN_CHARS, Fingerprint, fingerprint, normalize, resemblance, same_story, shingles
 from storage.stories import Member, choose_original, index_missing, list_stories
 
 T0 = datetime(2024, 6, 14, 8, 0, tzinfo=timezone.utc)
@@ -86,6 +86,29 @@ def test_resemblance_is_exact_jaccard():
     assert resemblance(a, a) == 1.0
     assert resemblance(a, b) == len(a & b) / len(a | b)
     assert resemblance(a, frozenset()) == 0.0
+
+
+def _print(parts: set[str], figures: set[str]) -> Fingerprint:
+    return Fingerprint(len(parts), frozenset(parts), frozenset(figures), b"", (1,))
+
+
+def test_look_alikes_must_agree_on_their_numbers_unless_nearly_identical():
+    skeleton = {f"s{i}" for i in range(60)}
+    day_one, day_two = skeleton | {f"a{i}" for i in range(40)}, skeleton | {f"b{i}" for i in range(40)}
+    # resemblance 60/140 = 0.43: below the threshold whatever the numbers
+    assert same_story(_print(day_one, {"3", "15", "4"}), _print(day_two, {"3", "15", "4"})) is None
+    close_one, close_two = skeleton | {"a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8", "a9", "a10", "a11", "a12"}, \
+        skeleton | {"b1", "b2", "b3", "b4", "b5", "b6", "b7", "b8", "b9", "b10", "b11", "b12"}
+    score = 60 / 84  # above CERTAIN: one story, numbers or not
+    assert same_story(_print(close_one, {"1", "2", "3"}), _print(close_two, {"7", "8", "9"})) == pytest.approx(score)
+    ambiguous_one, ambiguous_two = skeleton | {f"a{i}" for i in range(20)}, skeleton | {f"b{i}" for i in range(20)}
+    # 60/100 = 0.6: one story only if the figures agree (a trimmed copy keeps a subset of them)
+    assert same_story(_print(ambiguous_one, {"2024", "6", "4", "15", "22"}),
+                      _print(ambiguous_two, {"2024", "6", "8", "12", "19"})) is None
+    assert same_story(_print(ambiguous_one, {"2024", "6", "4", "15", "22"}),
+                      _print(ambiguous_two, {"2024", "6", "4", "15"})) == pytest.approx(0.6)
+    # too few figures to judge by: the resemblance decides
+    assert same_story(_print(ambiguous_one, {"6"}), _print(ambiguous_two, {"8"})) == pytest.approx(0.6)
 
 
 def test_keys_are_the_same_in_another_process(records):

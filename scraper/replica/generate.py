@@ -19,6 +19,7 @@ from pathlib import Path, PurePosixPath
 from zoneinfo import ZoneInfo
 
 from .corpus import CorpusArticle, load_corpus
+from .outlet_sites import build_outlets
 from .pages import ArticleView, Block, Link, Picture, article_page, list_page, not_found_page
 
 ORIGIN = "http://www.qhnews.com"
@@ -337,12 +338,16 @@ def _related(planned: list[Planned], index: int, snapshot: int) -> tuple[list[Li
     return [link(p) for p in picks[:8]], [link(p, True) for p in picks[8:18]], [link(p) for p in picks[18:26]]
 
 
-def build_site(out_dir: Path, articles: list[CorpusArticle] | None = None, snapshot: int = 1) -> dict:
+def build_site(out_dir: Path, articles: list[CorpusArticle] | None = None, snapshot: int = 1,
+               outlets: bool = True) -> dict:
     """Write the replica into ``out_dir`` (replacing it) and return its ground truth.
 
     ``snapshot`` 2 is the same site later: some articles edited (a title fixed, a
     paragraph added, a correction note), some taken down (404, a redirect to their
     section, a deletion notice; lists still link them), some newly published.
+    ``outlets`` adds the simulated outlets that carry its stories (served by Host
+    header from ``_hosts/<host>/``, the same in both snapshots), with their truth in
+    ``truth["outlets"]`` and every copy of each story in ``truth["syndication"]``.
     """
     if snapshot not in (1, 2):
         raise ValueError(f"snapshot must be 1 or 2, not {snapshot!r}")
@@ -464,6 +469,9 @@ def build_site(out_dir: Path, articles: list[CorpusArticle] | None = None, snaps
         "traps": traps,
         "stories": len({a["story"] for a in truth_articles}),
     }
+    if outlets:  # only articles without traps are syndicated: their pages are the same in both snapshots
+        candidates = [(p.article, ORIGIN + p.path()) for p in planned if not p.traits]
+        truth["outlets"], truth["syndication"] = build_outlets(out_dir / "_hosts", candidates)
     (out_dir / "_manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     (out_dir / "_truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1), encoding="utf-8")
     return truth

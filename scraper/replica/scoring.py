@@ -106,3 +106,19 @@ def score_entry(entry: dict, pages: list[RawPage], rules: SiteRules,
 def score_replica(site_dir: Path, rules: SiteRules) -> list[PageScore]:
     truth = load_truth(site_dir)
     return [score_entry(entry, raw_pages(site_dir, truth, entry), rules) for entry in truth["articles"]]
+
+
+def outlet_raw_page(site_dir: Path, outlet: dict, entry: dict) -> RawPage:
+    """The bytes the server sends for a simulated outlet's article (``outlet``: an entry of truth["outlets"])."""
+    root = site_dir / "_hosts" / outlet["host"]
+    manifest = json.loads((root / "_manifest.json").read_text(encoding="utf-8"))
+    item = manifest[entry["url"][len(outlet["origin"]) :]]
+    return RawPage(entry["url"], (root / item["file"]).read_bytes(), item["content_type"])
+
+
+def outlet_mismatches(article: Article, expected: dict) -> dict[str, tuple]:
+    """Fields of an outlet page's ground truth the extracted article gets wrong: field -> (got, expected)."""
+    record = article.to_record()
+    got = {"title": record["title"], "paragraphs": article.text.split("\n\n"), "published_at": record["published_at"],
+           "source_outlet": record["source_outlet"], "authors": record["authors"]}
+    return {name: (got[name], want) for name, want in expected.items() if got[name] != want}

@@ -6,6 +6,10 @@ misbehaviours: a page that answers 500 once and then succeeds, and a page whose
 body is cut short of its Content-Length. Pages carry ETag and Last-Modified, and a
 conditional GET of an unchanged page is answered 304 Not Modified, as nginx does. Every request is logged, so tests can
 check what the crawler asked for.
+
+The simulated outlets built beside the site (``_hosts/<host>/``, each with its own
+manifest) are virtual hosts: a request whose Host header names one is answered from
+that outlet's folder, 404 page included; any other Host gets the main site.
 """
 
 from __future__ import annotations
@@ -51,16 +55,45 @@ class _QuietServer(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
+class _Site:
+    """One served site: its folder and the manifest of its paths."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        manifest_path = root / "_manifest.json"
+        if not manifest_path.exists():
+            raise FileNotFoundError(f"{root} holds no built replica (no _manifest.json)")
+        self.manifest: dict[str, dict] = json.loads(manifest_path.read_text(encoding="utf-8"))
+
+    def entry(self, path: str) -> dict | None:
+        if path.startswith("/_"):
+            return None  # the manifest and the ground truth are not part of the site
+        entry = self.manifest.get(path)
+        if entry is None and path.endswith("/index.shtml"):
+            entry = self.manifest.get(path[: -len("index.shtml")])
+        return entry
+
+
+def _host_name(header: str | None) -> str:
+    """The Host header's name, lower-cased, without its port."""
+    host = (header or "").strip().lower()
+    if host.startswith("["):  # an IPv6 literal: [::1]:8000
+        return host.split("]")[0] + "]"
+    return host.rsplit(":", 1)[0] if ":" in host else host
+
+
 class ReplicaServer:
     def __init__(self, site_dir: Path, host: str = "127.0.0.1", port: int = 0, validators: bool = True):
         self.site_dir = Path(site_dir)
         self.validators = validators  # False: no ETag/Last-Modified, no 304 (a server of dynamic pages)
-        manifest_path = self.site_dir / "_manifest.json"
-        if not manifest_path.exists():
-            raise FileNotFoundError(f"{self.site_dir} holds no built replica (no _manifest.json)")
-        self.manifest: dict[str, dict] = json.loads(manifest_path.read_text(encoding="utf-8"))
-        self.requests: list[tuple[str, str]] = []  # (method, path with query)
-        self._failed_once: set[str] = set()
+        self.main = _Site(self.site_dir)
+        self.manifest = self.main.manifest
+        hosts_dir = self.site_dir / "_hosts"
+        self.virtual_hosts: dict[str, _Site] = {
+            folder.name.lower(): _Site(folder) for folder in sorted(hosts_dir.iterdir()) if folder.is_dir()
+        } if hosts_dir.is_dir() else {}
+        self.requests: list[tuple[str, str, str | None]] = []  # (method, path with query, virtual host or None)
+        self._failed_once: set[tuple[str | None, str]] = set()
         self._lock = threading.Lock()
         self.httpd = _QuietServer((host, port), self._handler())
         self.httpd.daemon_threads = True
@@ -90,17 +123,18 @@ class ReplicaServer:
     def __exit__(self, *exc) -> None:
         self.stop()
 
-    def requested_paths(self) -> list[str]:
+    def requested_paths(self, host: str | None = None) -> list[str]:
+        """Paths asked of the main site, or of the virtual host ``host`` (e.g. www.xnwb.example)."""
+        wanted = host.lower() if host else None
         with self._lock:
-            return [path for _, path in self.requests]
+            return [path for _, path, served in self.requests if served == wanted]
 
-    def _entry(self, path: str) -> dict | None:
-        if path.startswith("/_"):
-            return None  # the manifest and the ground truth are not part of the site
-        entry = self.manifest.get(path)
-        if entry is None and path.endswith("/index.shtml"):
-            entry = self.manifest.get(path[: -len("index.shtml")])
-        return entry
+    def site_for(self, host_header: str | None) -> tuple[str | None, _Site]:
+        """(virtual host name or None, the site) that answers a request with this Host header."""
+        name = _host_name(host_header)
+        if name in self.virtual_hosts:
+            return name, self.virtual_hosts[name]
+        return None, self.main
 
     def _handler(self):
         server = self
@@ -150,20 +184,21 @@ class ReplicaServer:
 
             def _respond(self, head: bool):
                 path = urlsplit(self.path).path
+                host, site = server.site_for(self.headers.get("Host"))
                 with server._lock:
-                    server.requests.append((self.command, self.path))
-                entry = server._entry(path)
+                    server.requests.append((self.command, self.path, host))
+                entry = site.entry(path)
                 if entry is None:
-                    body = (server.site_dir / "404.html").read_bytes()
+                    body = (site.root / "404.html").read_bytes()
                     return self._send(HTTPStatus.NOT_FOUND, body, "text/html", head)
                 behaviour = entry.get("behaviour")
                 if behaviour == "fail_once":
                     with server._lock:
-                        first = path not in server._failed_once
-                        server._failed_once.add(path)
+                        first = (host, path) not in server._failed_once
+                        server._failed_once.add((host, path))
                     if first:
                         return self._send(500, b"<html><body>500 Internal Server Error</body></html>", "text/html", head)
-                file = server.site_dir / entry["file"]
+                file = site.root / entry["file"]
                 body = file.read_bytes()
                 cut = 0.6 if behaviour == "truncate" else None
                 validators = None
