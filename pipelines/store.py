@@ -76,6 +76,7 @@ def fetch_records(item) -> list[FetchRecord]:
 
 class StorePipeline:
     HEARTBEAT_SECONDS = 60
+    INDEX_PER_RUN = 2000  # articles from before stories indexed when a crawl opens (a few seconds)
 
     def __init__(self, crawler):
         self.crawler = crawler
@@ -130,8 +131,10 @@ class StorePipeline:
             locks.attach_run(sessions, self.lock, self.run_id)
             self._heartbeat = task.LoopingCall(self._beat)
             self._heartbeat.start(self.HEARTBEAT_SECONDS, now=False)
-        indexed = index_missing(sessions, started, index=self.archive.stories)
-        if indexed:  # an archive from before stories: its articles join stories before new ones arrive
+        # an archive from before stories: its articles join stories a bounded number per run (on the
+        # reactor, before any request); `newsarchive stories` indexes all of them at once
+        indexed = index_missing(sessions, started, index=self.archive.stories, limit=self.INDEX_PER_RUN)
+        if indexed:
             logger.info("%d archived articles without a story indexed for near-duplicates", indexed)
         known = known_urls(sessions, self.site_id)
         self.salvaged_runs, salvage = self._salvage(profile, known)

@@ -328,10 +328,10 @@ def runs(
 @app.command()
 @friendly
 def stories(
-    since: Annotated[str | None, typer.Option(help="First published on or after this day (YYYY-MM-DD, the sites' time zone)")] = None,
+    since: Annotated[str | None, typer.Option(help="First published on or after this day (YYYY-MM-DD, the first site's time zone)")] = None,
     min_copies: Annotated[int, typer.Option(help="Only stories carried this many times or more (1: every article)", min=1)] = 2,
     limit: Annotated[int, typer.Option(help="How many stories, newest first (0: all)", min=0)] = 50,
-    story_id: Annotated[str | None, typer.Option("--id", help="Only this story (an id from an export's story_id)")] = None,
+    story_id: Annotated[str | None, typer.Option("--id", help="Only this story (an id from an export's story_id; other filters ignored)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per story")] = False,
     rebuild: Annotated[bool, typer.Option(help="Forget all stories and index the whole archive again")] = False,
     db: DbOption = None,
@@ -359,22 +359,24 @@ def stories(
         if count:
             err.print(f"{count} articles without a story indexed first")
     with sessions() as session:
-        zone = session.scalar(select(Site.timezone).order_by(Site.id).limit(1)) or "UTC"
-        low = datetime.combine(day, day_time.min, ZoneInfo(zone)) if day else None
+        zone = ZoneInfo(session.scalar(select(Site.timezone).order_by(Site.id).limit(1)) or "UTC")
+        low = datetime.combine(day, day_time.min, zone) if day and day > date.min else None  # 0001-01-01: no bound
         found = list_stories(session, since=low, min_copies=min_copies, limit=limit or None, uid=story_id)
     if story_id is not None and not found:
         raise UserError(f"no story {story_id!r} in {resolve_db_url(db)}")
     if as_json:
         for view in found:
+            first = view.first_published_at.astimezone(zone).isoformat() if view.first_published_at else None
             console.print_json(json.dumps({"story_id": view.uid, "copies": view.copies, "outlets": view.outlets,
-                                           "first_published_at": view.first_published_at, "original": view.original,
-                                           "carried_by": view.carried_by}, default=str, ensure_ascii=False), indent=None)
+                                           "first_published_at": first, "original": view.original,
+                                           "carried_by": view.carried_by}, ensure_ascii=False), indent=None)
         return
     if not found:
         console.print(f"no story with {min_copies} copies or more" + (f" since {day}" if day else ""))
         return
     for view in found:
-        table = Table(title=f"story {view.uid}: {view.copies} copies, {view.outlets} outlets", title_justify="left")
+        table = Table(title=f"story {view.uid}: {view.copies} {'copy' if view.copies == 1 else 'copies'}, "
+                            f"{view.outlets} {'outlet' if view.outlets == 1 else 'outlets'}", title_justify="left")
         for column in ("", "outlet", "published", "title", "来源", "similarity", "url"):
             table.add_column(column, overflow="fold")
         for copy in view.carried_by:
@@ -696,7 +698,7 @@ def demo(
     print_run_summary(summary, title=f"Demo crawl of the replica: Qinghai News and {len(sites) - 1} outlets")
     with sessions() as session:
         syndicated = list_stories(session, min_copies=2)
-    console.print(f"{count} articles exported to {DEMO_JSONL}; {len(syndicated)} stories carried by several outlets. "
+    console.print(f"{count} articles exported to {DEMO_JSONL}; {len(syndicated)} stories with several copies. "
                   f"Try: newsarchive stories --db {DEMO_DB}   newsarchive stats --db {DEMO_DB}", soft_wrap=True)
 
 

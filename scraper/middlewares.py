@@ -78,7 +78,8 @@ class SiteHostHeader:
             del request.headers[b"Host"]  # a redirect copied our header to another address
             return None
         if on_base and b"Host" not in request.headers:
-            host = urlsplit(profile.origin).netloc
+            origin = urlsplit(profile.origin)  # an internationalised host name is sent as its ASCII (IDNA) form
+            host = origin.hostname.encode("idna").decode("ascii") + (f":{origin.port}" if origin.port else "")
             request.headers[b"Host"] = host
             request.meta[self._META] = host
         return None

@@ -81,7 +81,10 @@ _STORIES_LOCK = 0x6E65777373746F72  # "newsstor"
 def serialize_stories(session: Session) -> None:
     """One story assignment at a time, until the transaction ends. Two processes storing two
     copies of one story at once would otherwise each miss the other's uncommitted copy and
-    found two stories. SQLite already lets one writer at a time; PostgreSQL takes an advisory
-    transaction lock (released at commit or rollback)."""
+    found two stories. PostgreSQL takes an advisory transaction lock (released at commit or
+    rollback); SQLite lets one writer at a time, and a write that changes nothing takes its
+    lock now, so that what the transaction reads next is not overtaken by another writer."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _STORIES_LOCK})
+    else:
+        session.execute(text("UPDATE stories SET id = id WHERE 0 = 1"))

@@ -115,7 +115,7 @@ def iter_records(sessions: sessionmaker[Session], where: ArticleFilter = Article
     ``one_per_story``: of the articles the filter selects, one per story: the story's
     original when the filter selects it, else its earliest published selected copy; the
     record then lists every copy of the story (``carried_by``)."""
-    from .stories import list_stories
+    from .stories import copies_of
 
     last_id = 0
     with sessions() as session:
@@ -138,11 +138,12 @@ def iter_records(sessions: sessionmaker[Session], where: ArticleFilter = Article
                 .order_by(ArticleUrl.id)
             ):
                 aliases.setdefault(article_id, []).append(url)
+            copies = copies_of(session, {r.story_id: stories[r.story_id].original_article_id for r in rows
+                                         if r.story_id in stories}) if one_per_story else {}
             for row in rows:
                 record = article_record(row, sites[row.site_id], aliases.get(row.id, []), stories.get(row.story_id))
                 if one_per_story:
-                    found = list_stories(session, min_copies=0, uid=record["story_id"]) if row.story_id else []
-                    record["carried_by"] = found[0].carried_by if found else []
+                    record["carried_by"] = copies.get(row.story_id, [])
                 yield record
             session.expunge_all()
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from .models import Article, ArticleEvent, ArticleUrl, ArticleVersion, CrawlRun, Fetch, Site
 from .outcomes import Outcome, Reason
 from .state import PageState, mark_walked, note_page
-from .stories import StoryIndex
+from .stories import StoryIndex, refresh_site
 from .versions import diff_summary, record_hash
 from .warc import Location, warc_date
 
@@ -107,7 +107,10 @@ class Archive:
                 session.flush()
             else:
                 site.origin, site.timezone = origin, timezone_name
-                site.outlet = outlet or site.outlet
+                if outlet and outlet != site.outlet:  # named for the first time (or renamed): originals follow
+                    site.outlet = outlet
+                    session.flush()
+                    refresh_site(session, site.id, now())
             return site.id
 
     def start_run(self, site_id: int, base_url: str | None = None) -> int:
@@ -186,7 +189,7 @@ class Archive:
                 else:
                     _new_version(session, row, record, at, None, source, row.warc_record_id)
                     if row.story_id is not None:  # a story-less article is indexed whole later
-                        self.stories.replace(session, row)
+                        self.stories.replace(session, row, at)
                     outcomes.append(Outcome.CHANGED)
         return outcomes
 
@@ -424,7 +427,7 @@ def _store_article(
         return Outcome.UNCHANGED, existing
     _new_version(session, existing, record, seen_at, run_id, "crawl", warc_record_id)
     if existing.story_id is not None:
-        stories.replace(session, existing)
+        stories.replace(session, existing, seen_at)
     return Outcome.CHANGED, existing
 
 

@@ -37,17 +37,21 @@ THRESHOLD = 0.5  # default: two texts this resembling are one story (see resembl
 CERTAIN = 0.7
 NUMBERS_AGREE = 0.8
 MIN_CHARS = 40  # shorter normalised texts (a caption, a one-line brief) are not compared
-SCHEME = f"minhash-{SHINGLE}c-{BANDS}x{ROWS}-crc32-affine32"  # recorded with each indexed article
+MAX_CHARS = 50_000  # only this much of a text is compared: a 20 MB page must not take a gigabyte of shingles
+SCHEME = f"norm2-minhash-{SHINGLE}c-{BANDS}x{ROWS}-crc32-affine32"  # normalisation and keys: a new one needs `stories --rebuild`
 
-# Paragraphs that say who wrote, edited or supplied a story, not what it says.
+# Paragraphs that say who wrote, edited or supplied a story, not what it says: a label,
+# then a colon, a slash, a space or nothing ("记者从省气象局获悉…" is the story itself).
 _LABEL = re.compile(
-    r"^[(（【\[]?\s*(?:来源|作者|文字|文/|图/|图文|记者|本报记者|特约记者|通讯员|实习生|编辑|责任编辑|责编|编审|审核|审校|"
+    r"^[(（【\[]?\s*(?:来源|作者|文字|文|图|图文|记者|本报记者|特约记者|通讯员|实习生|编辑|责任编辑|责编|编审|审核|审校|"
     r"校对|终审|初审|复审|监制|摄影|摄像|视频|原标题|编者按|编者的话|编后|转载|本文转载|本文来源|转自|稿源)"
+    r"\s*(?:[:：/|｜]|\s|[)）】\]]|$)"
 )
-_NOTE = re.compile(r"^[(（【\[].{0,100}(?:转载|来源|转自|原标题|编辑|作者|记者)")
+# A whole paragraph in brackets that names where the story came from: （本文转载自青海新闻网）
+_NOTE = re.compile(r"^[(（【\[][^)）】\]]{0,100}(?:转载|来源|转自|原标题|编辑|作者|记者)[^)）】\]]*[)）】\]]$")
 # A dateline opening the first paragraph: 本报讯（记者 …）, 新华社西宁6月14日电（记者 …）, 西宁讯 …
 _DATELINE = re.compile(r"^[^，。、；：,.;:]{0,30}?(?:讯|电)(?:\s*[(（][^）)]{0,40}[）)])?(?=\s|[(（]|$)\s*")
-_REPORTER = re.compile(r"^[(（]\s*记者[^）)]{0,30}[）)]\s*")
+_REPORTER = re.compile(r"^[(（]\s*(?:本报)?记者[^）)]{0,30}[）)]\s*")
 _NOT_WORD = re.compile(r"[\W_]+")
 _NUMBER = re.compile(r"\d+")
 
@@ -61,10 +65,10 @@ def to_simplified():
 
 def normalize(text: str) -> str:
     """The text as compared: simplified, half-width, no bylines or dateline, letters and digits only, lower case."""
-    text = unicodedata.normalize("NFKC", to_simplified().convert(text))
+    text = unicodedata.normalize("NFKC", to_simplified().convert(text[: MAX_CHARS * 4]))
     kept = []
     for paragraph in re.split(r"\n+", text):
-        paragraph = paragraph.strip()
+        paragraph = _REPORTER.sub("", paragraph.strip(), count=1)  # （记者 张三）今年以来… : the story follows
         if not paragraph:
             continue
         if len(paragraph) <= 80 and _LABEL.match(paragraph) or paragraph.startswith(("编者按", "编者的话")):
@@ -73,8 +77,10 @@ def normalize(text: str) -> str:
             continue
         if not kept:  # the dateline leads the story's first paragraph only
             paragraph = _REPORTER.sub("", _DATELINE.sub("", paragraph, count=1), count=1)
+            if not paragraph:
+                continue
         kept.append(paragraph)
-    return _NOT_WORD.sub("", "".join(kept)).lower()
+    return _NOT_WORD.sub("", "".join(kept)).lower()[:MAX_CHARS]
 
 
 def shingles(normalized: str, size: int = SHINGLE) -> frozenset[str]:

@@ -1,10 +1,10 @@
 """Stories: every archived copy of one report, on every site that carried it.
 
 Each article is indexed once, in the transaction that stores it: its band keys
-(``pipelines.similarity``) find candidates among all archived articles through the
-``article_bands`` index, each candidate is confirmed by the exact resemblance of the
-two texts, and the article joins the story of its closest confirmed copy (a story of
-its own when there is none). A new copy that confirms two stories proves them one:
+(``storage.similarity``) find candidates among all archived articles through the
+``article_bands`` index, each candidate is screened by its stored signature and
+confirmed on the two texts (``same_story``), and the article joins the oldest story
+among its confirmed copies' (a story of its own when there is none). A new copy that confirms two stories proves them one:
 the younger is merged into the older and keeps pointing there. The detector holds
 nothing in memory between articles: its cost and memory do not grow with the
 archive beyond the index lookups.
@@ -102,10 +102,14 @@ class StoryIndex:
             refresh(session, session.get(Story, story_id), at)
         return Assignment(story_id, article.story_similarity, stories[1:])
 
-    def replace(self, session: Session, article: Article, print_: Fingerprint | None = None) -> None:
-        """An article's text changed (a new version): its band keys follow; its story stays."""
+    def replace(self, session: Session, article: Article, at: datetime, print_: Fingerprint | None = None) -> None:
+        """A new version of an article: its band keys follow the new text; it stays in its
+        story, whose original and first publication are chosen again (its date or 来源 may
+        have changed)."""
         session.execute(delete(ArticleBand).where(ArticleBand.article_id == article.id))
         _write_bands(session, article, print_ or fingerprint(article.text))
+        session.flush()
+        refresh(session, session.get(Story, article.story_id), at)
 
     def _confirmed(self, session: Session, article_id: int, print_: Fingerprint) -> list[tuple[float, int, int | None]]:
         """(resemblance, article id, story id) of every archived copy at or above the threshold:
@@ -171,21 +175,43 @@ def refresh(session: Session, story: Story, at: datetime) -> Story:
     return story
 
 
-def index_missing(sessions: sessionmaker[Session], at: datetime, batch: int = 200, index: StoryIndex | None = None) -> int:
-    """Give a story to every archived article that has none (an archive from before stories,
-    or after ``rebuild``), oldest first. Returns how many were indexed."""
+def index_missing(sessions: sessionmaker[Session], at: datetime, batch: int = 200, index: StoryIndex | None = None,
+                  limit: int | None = None) -> int:
+    """Give a story to archived articles that have none (an archive from before stories, or
+    after ``rebuild``), oldest first, at most ``limit``. Returns how many were indexed.
+    Each batch holds the story lock from its first read, so two processes indexing at once
+    (two crawls starting) never take the same article twice."""
     index = index or StoryIndex()
-    done = 0
-    while True:
+    done, last_id = 0, 0
+    while limit is None or done < limit:
+        size = batch if limit is None else min(batch, limit - done)
         with sessions.begin() as session:
+            dialect.serialize_stories(session)
             rows = session.scalars(
-                select(Article).where(Article.story_id.is_(None)).order_by(Article.first_seen_at, Article.id).limit(batch)
+                select(Article).where(Article.story_id.is_(None), Article.id > last_id).order_by(Article.id).limit(size)
             ).all()
             for row in rows:
                 index.add(session, row, at)
             done += len(rows)
-        if len(rows) < batch:
-            return done
+        if len(rows) < size:
+            break
+        last_id = rows[-1].id
+    return done
+
+
+def unindexed(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Article).where(Article.story_id.is_(None)))
+
+
+def refresh_site(session: Session, site_id: int, at: datetime) -> int:
+    """A site's outlet name changed (an archive from before outlets were recorded): the
+    originals of the stories it carries with others are chosen again. Returns how many."""
+    stories = session.scalars(
+        select(Story).where(Story.copies > 1, Story.id.in_(select(Article.story_id).where(Article.site_id == site_id)))
+    ).all()
+    for story in stories:
+        refresh(session, story, at)
+    return len(stories)
 
 
 def rebuild(sessions: sessionmaker[Session], at: datetime, threshold: float = THRESHOLD) -> int:
@@ -211,45 +237,55 @@ class StoryView:
 def list_stories(session: Session, since: datetime | None = None, min_copies: int = 2, limit: int | None = None,
                  uid: str | None = None) -> list[StoryView]:
     """Stories with at least ``min_copies`` copies, newest first, each with every copy
-    (outlet, URL, title, published and first archived), earliest first."""
-    query = select(Story).where(Story.merged_into_id.is_(None), Story.copies >= min_copies)
+    (outlet, URL, title, published and first archived), earliest first. ``uid``: that story
+    alone (or the one it was merged into), whatever the other filters say."""
     if uid is not None:
         found = session.scalar(select(Story).where(Story.uid == uid))
         if found is None:
             return []
         query = select(Story).where(Story.id == (found.merged_into_id or found.id))
-    if since is not None:
-        query = query.where(Story.first_published_at >= since)
-    query = query.order_by(Story.first_published_at.desc().nulls_last(), Story.id.desc())
-    if limit:
-        query = query.limit(limit)
-    views = []
-    for story in session.scalars(query):
-        rows = session.execute(
-            select(Article, Site).join(Site, Site.id == Article.site_id).where(Article.story_id == story.id)
-        ).all()
-        copies = sorted(rows, key=lambda r: (r[0].published_at or r[0].first_seen_at, r[0].id))
-        carried = [_copy(article, site, article.id == story.original_article_id) for article, site in copies]
-        views.append(StoryView(
-            uid=story.uid, copies=story.copies, outlets=story.outlets, first_published_at=story.first_published_at,
-            original=next((c for c in carried if c["original"]), None), carried_by=carried,
-        ))
-    return views
+    else:
+        query = select(Story).where(Story.merged_into_id.is_(None), Story.copies >= min_copies)
+        if since is not None:
+            query = query.where(Story.first_published_at >= since)
+        query = query.order_by(Story.first_published_at.desc().nulls_last(), Story.id.desc())
+        if limit:
+            query = query.limit(limit)
+    stories = session.scalars(query).all()
+    copies = copies_of(session, {s.id: s.original_article_id for s in stories})
+    return [StoryView(uid=s.uid, copies=s.copies, outlets=s.outlets, first_published_at=s.first_published_at,
+                      original=next((c for c in copies.get(s.id, []) if c["original"]), None),
+                      carried_by=copies.get(s.id, []))
+            for s in stories]
 
 
-def _copy(article: Article, site: Site, original: bool) -> dict[str, Any]:
+def copies_of(session: Session, originals: dict[int, int | None]) -> dict[int, list[dict[str, Any]]]:
+    """Story id -> every copy of it (earliest published first), for many stories in one query;
+    ``originals`` maps each story id to its original article's id."""
     from zoneinfo import ZoneInfo
 
-    tz = ZoneInfo(site.timezone)
-    return {
-        "article_id": article.uid,
-        "site": site.name,
-        "outlet": site.outlet or site.name,
-        "url": article.canonical_url,
-        "title": article.title,
-        "source_outlet": article.source_outlet,
-        "published_at": article.published_at.astimezone(tz).isoformat() if article.published_at else None,
-        "first_seen_at": article.first_seen_at.astimezone(tz).isoformat(),
-        "similarity": article.story_similarity,
-        "original": original,
-    }
+    if not originals:
+        return {}
+    rows = session.execute(
+        select(Article.id, Article.story_id, Article.uid, Article.canonical_url, Article.title, Article.source_outlet,
+               Article.published_at, Article.first_seen_at, Article.story_similarity, Site.name, Site.outlet,
+               Site.timezone)
+        .join(Site, Site.id == Article.site_id)
+        .where(Article.story_id.in_(list(originals)))
+    ).all()
+    found: dict[int, list] = {}
+    for row in sorted(rows, key=lambda r: (r.published_at or r.first_seen_at, r.id)):
+        tz = ZoneInfo(row.timezone)
+        found.setdefault(row.story_id, []).append({
+            "article_id": row.uid,
+            "site": row.name,
+            "outlet": row.outlet or row.name,
+            "url": row.canonical_url,
+            "title": row.title,
+            "source_outlet": row.source_outlet,
+            "published_at": row.published_at.astimezone(tz).isoformat() if row.published_at else None,
+            "first_seen_at": row.first_seen_at.astimezone(tz).isoformat(),
+            "similarity": row.story_similarity,
+            "original": row.id == originals[row.story_id],
+        })
+    return found

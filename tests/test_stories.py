@@ -314,3 +314,83 @@ def _store_in_process(url: str, name: str, record: dict) -> None:
     run = archive.start_run(site)
     archive.record(run, site, [_fetch(record["url"])], record)
     engine.dispose()
+
+
+# -- found in review ------------------------------------------------------------------------------
+
+
+def test_a_body_paragraph_that_opens_with_a_label_word_is_kept():
+    assert normalize("记者从省气象局获悉，今年以来全省平均气温偏高1.2摄氏度。") == "记者从省气象局获悉今年以来全省平均气温偏高12摄氏度"
+    assert normalize("（记者 张三）今年以来全省平均气温偏高1.2摄氏度。") == "今年以来全省平均气温偏高12摄氏度"
+    assert normalize("文化是旅游的灵魂。\n\n图/新华社") == "文化是旅游的灵魂"
+
+
+def test_a_huge_text_is_compared_by_its_beginning_only():
+    from storage.similarity import MAX_CHARS
+
+    huge = "青海湖裸鲤资源量恢复到12.6万吨。" * 200_000  # 3.4 million characters
+    assert len(normalize(huge)) == MAX_CHARS
+    assert fingerprint(huge).comparable
+
+
+def test_a_new_version_that_changes_date_or_source_chooses_the_original_again(outlets, records):
+    archive, sessions, sites, runs = outlets
+    record = records[8]
+    _store(archive, runs, sites["qhnews"], {**record, "published_at": "2024-06-10T08:00:00+08:00",
+                                             "source_outlet": "青海新闻网"})
+    copy = _copy(record, "www.xnwb.example", text=_trimmed(record["text"]), source_outlet="西宁晚报",
+                 published_at="2024-06-11T08:00:00+08:00")
+    _outcome, copy_uid = _store(archive, runs, sites["xnwb"], copy)
+    with sessions() as session:
+        [view] = list_stories(session)
+    assert view.original["site"] == "qhnews"
+    # the site corrects its copy: it came from 西宁晚报, a day later than first shown
+    corrected = {**record, "published_at": "2024-06-11T20:00:00+08:00", "source_outlet": "西宁晚报",
+                 "text": record["text"] + "\n\n（更正：本文来源应为西宁晚报。）"}
+    assert _store(archive, runs, sites["qhnews"], corrected)[0] == "changed"
+    with sessions() as session:
+        [view] = list_stories(session)
+    assert view.original["article_id"] == copy_uid
+
+
+def test_an_outlet_named_later_chooses_the_originals_again(archive, records):
+    """An archive from before outlets were recorded: its sites have none until crawled again."""
+    archive, sessions, qhnews = archive
+    daily = archive.site("qhrb", "http://www.qhrb.example", "Asia/Shanghai")  # no outlet yet
+    runs = {qhnews: archive.start_run(qhnews), daily: archive.start_run(daily)}
+    record = records[9]
+    _store(archive, runs, qhnews, {**record, "source_outlet": "青海日报", "published_at": "2024-06-10T08:00:00+08:00"})
+    _outcome, original_uid = _store(archive, runs, daily, _copy(record, "www.qhrb.example", text=_trimmed(record["text"]),
+                                                                source_outlet="青海日报",
+                                                                published_at="2024-06-10T12:00:00+08:00"))
+    with sessions() as session:
+        assert list_stories(session)[0].original["site"] == "qhnews"  # nobody names "qhrb" as 来源
+    archive.site("qhrb", "http://www.qhrb.example", "Asia/Shanghai", "青海日报")
+    with sessions() as session:
+        assert list_stories(session)[0].original["article_id"] == original_uid
+
+
+def test_two_processes_indexing_an_upgraded_archive_at_once_do_not_collide(archive, records):
+    archive, sessions, site_id = archive
+    run = archive.start_run(site_id)
+    for record in records[:10]:
+        archive.record(run, site_id, [_fetch(record["url"])], record)
+    with sessions.begin() as session:  # as an archive migrated from schema 0004 holds them
+        session.execute(text("UPDATE articles SET story_id = NULL, story_similarity = NULL, signature = NULL"))
+        session.execute(text("DELETE FROM article_bands"))
+        session.execute(text("DELETE FROM stories"))
+    url = str(sessions.kw["bind"].url.render_as_string(hide_password=False))
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        done = pool.map(_index_in_process, [url, url])
+    assert sum(done) == 10
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Article).where(Article.story_id.is_(None))) == 0
+        assert session.scalar(select(func.count()).select_from(Story)) == 10
+
+
+def _index_in_process(url: str) -> int:
+    engine, sessions = open_archive(url)
+    try:
+        return index_missing(sessions, T0, batch=1)
+    finally:
+        engine.dispose()

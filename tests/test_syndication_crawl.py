@@ -23,7 +23,7 @@ def demo(tmp_path_factory):
     folder = tmp_path_factory.mktemp("demo")
     done = run_cli("demo", cwd=folder, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "stories carried by several outlets" in done.stdout
+    assert "stories with several copies" in done.stdout
     truth = json.loads((folder / "data" / "replica" / "_truth.json").read_text(encoding="utf-8"))
     _engine, sessions = open_archive(str(folder / "data" / "demo.db"))
     return folder, truth, sessions, done.stdout
@@ -101,3 +101,24 @@ def test_a_second_crawl_of_an_outlet_adds_no_story_and_moves_no_copy(demo):
     with sessions() as session:
         assert dict(session.execute(select(Article.id, Article.story_id)).all()) == before
         assert session.scalar(select(func.count()).select_from(Story)) == stories
+
+
+def test_stories_command_filters_and_errors(demo):
+    folder, _truth, _sessions, _out = demo
+    db = str(folder / "data" / "demo.db")
+    every = run_cli("stories", "--db", db, "--json", "--limit", "0", cwd=folder)
+    listed = [json.loads(line) for line in every.stdout.splitlines()]
+    unbounded = run_cli("stories", "--db", db, "--json", "--limit", "0", "--since", "0001-01-01", cwd=folder)
+    assert unbounded.returncode == 0, unbounded.stderr
+    assert len(unbounded.stdout.splitlines()) == len(listed)
+    assert all(story["first_published_at"].endswith("+08:00") for story in listed)
+    later = run_cli("stories", "--db", db, "--json", "--limit", "0", "--since", "2024-06-10", cwd=folder)
+    assert 0 < len(later.stdout.splitlines()) < len(listed)
+    one = run_cli("stories", "--db", db, "--json", "--id", listed[-1]["story_id"], "--since", "2099-01-01", cwd=folder)
+    assert [json.loads(line)["story_id"] for line in one.stdout.splitlines()] == [listed[-1]["story_id"]]
+    table = run_cli("stories", "--db", db, "--limit", "1", cwd=folder)
+    assert table.returncode == 0 and "original" in table.stdout
+    for bad, says in ((["--id", "0000000000000000"], "no story"), (["--since", "June"], "not a date"),
+                      (["--min-copies", "0"], "min-copies")):
+        done = run_cli("stories", "--db", db, *bad, cwd=folder)
+        assert done.returncode == 2 and says in done.stderr, (bad, done.stderr)

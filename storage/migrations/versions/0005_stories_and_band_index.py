@@ -46,18 +46,25 @@ def upgrade() -> None:
         sqlite_with_rowid=False,
     )
     op.create_index(op.f("ix_article_bands_article_id"), "article_bands", ["article_id"], unique=False)
-    with op.batch_alter_table("articles") as batch:
-        batch.add_column(sa.Column("story_id", sa.Integer(), nullable=True))
-        batch.add_column(sa.Column("story_similarity", sa.Float(), nullable=True))
-        batch.add_column(sa.Column("signature", sa.LargeBinary(), nullable=True))
-        batch.create_foreign_key("fk_articles_story_id_stories", "stories", ["story_id"], ["id"])
-        batch.create_index(batch.f("ix_articles_story_id"), ["story_id"], unique=False)
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite adds a referencing column in place; Alembic's batch mode would copy the whole
+        # articles table (gigabytes in a large archive) to add the constraint
+        op.execute("ALTER TABLE articles ADD COLUMN story_id INTEGER REFERENCES stories (id)")
+        op.add_column("articles", sa.Column("story_similarity", sa.Float(), nullable=True))
+        op.add_column("articles", sa.Column("signature", sa.LargeBinary(), nullable=True))
+    else:
+        op.add_column("articles", sa.Column("story_id", sa.Integer(), nullable=True))
+        op.add_column("articles", sa.Column("story_similarity", sa.Float(), nullable=True))
+        op.add_column("articles", sa.Column("signature", sa.LargeBinary(), nullable=True))
+        op.create_foreign_key("fk_articles_story_id_stories", "articles", "stories", ["story_id"], ["id"])
+    op.create_index(op.f("ix_articles_story_id"), "articles", ["story_id"], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("articles") as batch:
-        batch.drop_index(batch.f("ix_articles_story_id"))
-        batch.drop_constraint("fk_articles_story_id_stories", type_="foreignkey")
+    op.drop_index(op.f("ix_articles_story_id"), table_name="articles")
+    with op.batch_alter_table("articles") as batch:  # on SQLite a copy of the table, without the columns
+        if op.get_bind().dialect.name != "sqlite":
+            batch.drop_constraint("fk_articles_story_id_stories", type_="foreignkey")
         batch.drop_column("signature")
         batch.drop_column("story_similarity")
         batch.drop_column("story_id")
