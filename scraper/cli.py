@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from scraper.sites.profile import ProfileError
 from storage.db import DatabaseError, open_archive, resolve_db_url
@@ -322,6 +323,100 @@ def runs(
             str((s.get("decisions") or {}).get("not_due", "")), escape(failures),
             f"{s['bytes'] / 1e6:.1f}" if "bytes" in s else "",
         )
+    console.print(table)
+
+
+@app.command()
+@friendly
+def search(
+    query: Annotated[str, typer.Argument(help='What to find: terms (all must occur), OR, -term or NOT term, "a phrase"')],
+    site: Annotated[str | None, typer.Option(help="Only this site")] = None,
+    section: Annotated[str | None, typer.Option(help="Only this section, e.g. 党建")] = None,
+    column: Annotated[str | None, typer.Option(help="Only this column (the 【…】 kicker)")] = None,
+    outlet: Annotated[str | None, typer.Option(help="Only articles naming this 来源 (source outlet)")] = None,
+    author: Annotated[str | None, typer.Option(help="Only articles by this author")] = None,
+    since: Annotated[str | None, typer.Option(help="Published on or after this day (YYYY-MM-DD, site time)")] = None,
+    until: Annotated[str | None, typer.Option(help="Published on or before this day (YYYY-MM-DD, site time)")] = None,
+    edited: Annotated[bool | None, typer.Option("--edited/--unedited", help="Only articles edited since first archived (or never)")] = None,
+    removed: Annotated[bool | None, typer.Option("--removed/--present", help="Only articles the site took down (or still up)")] = None,
+    sort: Annotated[str, typer.Option(help="relevance or date (newest first)")] = "relevance",
+    format: Annotated[str, typer.Option("--format", help="table, jsonl or csv")] = "table",  # noqa: A002
+    limit: Annotated[int, typer.Option(help="How many results (0: all)", min=0)] = 20,
+    db: DbOption = None,
+) -> None:
+    """Full-text search: any term of one character or more, traditional and simplified alike.
+    jsonl rows are the export's records plus snippet and score."""
+    import csv
+
+    from storage.export import ArticleFilter, article_record
+    from storage.models import Article, ArticleUrl, Site, Story
+    from storage.search import QueryError, index_missing, parse, snippet
+    from storage.search import search as run_search
+
+    if format not in ("table", "jsonl", "csv"):
+        raise UserError(f"--format {format!r} is not one of table, jsonl, csv")
+    if sort not in ("relevance", "date"):
+        raise UserError(f"--sort {sort!r} is not one of relevance, date")
+    try:
+        parsed = parse(query)
+    except QueryError as exc:
+        raise UserError(f"cannot search for that: {exc}") from None
+    where = ArticleFilter(site=site, section=section, since=_parse_day(since, "--since"), until=_parse_day(until, "--until"),
+                          column=column, source_outlet=outlet, author=author, edited=edited, removed=removed)
+    _engine, sessions = open_archive(db)
+    count = index_missing(sessions)
+    if count:
+        err.print(f"{count} archived articles added to the search index first")
+    with sessions() as session:
+        hits = run_search(session, parsed, where, sort, limit or None)
+        articles = {a.id: a for a in session.query(Article).filter(Article.id.in_([h.article_id for h in hits]))}
+        sites = {s.id: s for s in session.query(Site)}
+        stories = {s.id: s for s in session.query(Story).filter(Story.id.in_({a.story_id for a in articles.values()}))}
+        aliases: dict[int, list[str]] = {}
+        for url in session.query(ArticleUrl).filter(ArticleUrl.article_id.in_(list(articles)), ArticleUrl.kind == "alias"
+                                                    ).order_by(ArticleUrl.id):
+            aliases.setdefault(url.article_id, []).append(url.url)
+        results = []
+        for hit in hits:
+            article = articles[hit.article_id]
+            line, marks = snippet(article.title, article.text, parsed)
+            record = article_record(article, sites[article.site_id], aliases.get(article.id, []),
+                                    stories.get(article.story_id))
+            results.append((record, line, marks, hit.score))
+    if format == "jsonl":
+        out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="\n")
+        for record, line, _marks, score in results:
+            out.write(json.dumps({**record, "snippet": line, "score": score}, ensure_ascii=False) + "\n")
+        out.flush()
+        out.detach()
+        return
+    if format == "csv":
+        out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
+        writer = csv.writer(out)
+        writer.writerow(["article_id", "published_at", "site", "section", "source_outlet", "title", "canonical_url",
+                         "score", "snippet"])
+        for record, line, _marks, score in results:
+            writer.writerow([record["article_id"], record["published_at"] or "", record["site"], record["section"] or "",
+                             record["source_outlet"] or "", record["title"], record["canonical_url"],
+                             "" if score is None else f"{score:.4f}", line])
+        out.flush()
+        out.detach()
+        return
+    if not results:
+        console.print("no article matches")
+        return
+    table = Table(title=f"{len(results)} result(s) for {escape(query)}", title_justify="left")
+    for name in ("published", "site", "section", "title", "in context"):
+        table.add_column(name, overflow="fold")
+    for record, line, marks, _score in results:
+        context, at = Text(), 0
+        for start, end in marks:
+            context.append(line[at:start])
+            context.append(line[start:end], style="bold red")
+            at = end
+        context.append(line[at:])
+        table.add_row((record["published_at"] or "")[:16].replace("T", " "), record["site"], record["section"] or "",
+                      escape(record["title"]), context)
     console.print(table)
 
 

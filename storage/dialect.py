@@ -88,3 +88,87 @@ def serialize_stories(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _STORIES_LOCK})
     else:
         session.execute(text("UPDATE stories SET id = id WHERE 0 = 1"))
+
+
+# -- full-text search (storage/search.py builds the token streams and parses queries) ---------------
+
+
+def search_index(session: Session, article_id: int, unigrams: str, bigrams: str,
+                 old: tuple[str, str] | None = None) -> None:
+    """Index one article's token streams (replacing ``old``, its previous streams, if any).
+    SQLite: a contentless FTS5 table, whose rows are removed by giving back what was indexed;
+    PostgreSQL: tsvector columns (parser 'simple': one lexeme per token, positions kept)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(
+            "INSERT INTO article_search (article_id, uni, bi) "
+            "VALUES (:id, to_tsvector('simple', :uni), to_tsvector('simple', :bi)) "
+            "ON CONFLICT (article_id) DO UPDATE SET uni = excluded.uni, bi = excluded.bi"),
+            {"id": article_id, "uni": unigrams, "bi": bigrams})
+        return
+    held = session.execute(text("SELECT 1 FROM article_search WHERE rowid = :id"), {"id": article_id}).first()
+    if held is not None:
+        if old is None:
+            raise ValueError(f"article {article_id} is indexed already: its previous streams are needed to replace them")
+        # a contentless table forgets a row when given back exactly what it indexed (the streams of
+        # the previous title and text, recomputed: folding is pinned, opencc==1.4.2)
+        session.execute(text("INSERT INTO article_search (article_search, rowid, uni, bi) "
+                             "VALUES ('delete', :id, :uni, :bi)"), {"id": article_id, "uni": old[0], "bi": old[1]})
+    session.execute(text("INSERT INTO article_search (rowid, uni, bi) VALUES (:id, :uni, :bi)"),
+                    {"id": article_id, "uni": unigrams, "bi": bigrams})
+
+
+def search_clear(session: Session) -> None:
+    """Empty the search index (to build it again)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("DELETE FROM article_search"))
+    else:  # a contentless FTS5 table forgets everything at once, or one row given back whole
+        session.execute(text("INSERT INTO article_search (article_search) VALUES ('delete-all')"))
+
+
+def search_table(session: Session):
+    """The search index as a table, and its column holding the article id."""
+    from sqlalchemy import column, table
+
+    if session.get_bind().dialect.name == "postgresql":
+        index = table("article_search", column("article_id"), column("uni"), column("bi"))
+        return index, index.c.article_id
+    index = table("article_search", column("rowid"))
+    return index, index.c.rowid
+
+
+def search_match(session: Session, groups: list[list[tuple[bool, list[str]]]],
+                 excluded: list[tuple[bool, list[str]]]):
+    """(the index as a table, its column holding the article id, the match condition, the
+    relevance, higher is better) for a parsed query: ``groups`` of terms that must all occur
+    (any group), ``excluded`` terms that must not; each term is (unigram?, its tokens). Every
+    token is a bound parameter, or part of a double-quoted FTS5 string of letters and digits
+    only: the query text never becomes SQL."""
+    from sqlalchemy import bindparam, literal_column
+
+    index, key = search_table(session)
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy import and_, func, not_, or_
+
+
+        def query(tokens: list[str]):
+            return func.phraseto_tsquery("simple", bindparam(None, " ".join(tokens), unique=True))
+
+        def term(is_uni: bool, tokens: list[str]):
+            return (index.c.uni if is_uni else index.c.bi).op("@@")(query(tokens))
+
+        condition = or_(*(and_(*(term(*t) for t in group)) for group in groups))
+        if excluded:
+            condition = and_(condition, *(not_(term(*t)) for t in excluded))
+        positive = [t for group in groups for t in group][:8]
+        relevance = sum((func.ts_rank(index.c.uni if is_uni else index.c.bi, query(tokens))
+                         for is_uni, tokens in positive), literal_column("0"))
+        return index, key, condition, relevance
+
+    def phrase(is_uni: bool, tokens: list[str]) -> str:
+        return ("uni" if is_uni else "bi") + ' : "' + " ".join(tokens) + '"'
+
+    expression = " OR ".join("(" + " AND ".join(phrase(*t) for t in group) + ")" for group in groups) or '""'
+    if excluded:
+        expression = f"({expression}) NOT (" + " OR ".join(phrase(*t) for t in excluded) + ")"
+    condition = text("article_search MATCH :expression").bindparams(expression=expression)
+    return index, key, condition, literal_column("-bm25(article_search)")  # bm25: lower is better

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Text, and_, cast, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from .models import Article, ArticleUrl, Site, Story
@@ -31,7 +31,11 @@ class ArticleFilter:
     section: str | None = None
     since: date | None = None
     until: date | None = None
-
+    column: str | None = None
+    source_outlet: str | None = None
+    author: str | None = None
+    edited: bool | None = None  # True: only articles with more than one version; False: only unedited ones
+    removed: bool | None = None  # True: only articles the site took down; False: only those still up
 
 def _local_bounds(site: Site, since: date | None, until: date | None):
     """UTC-comparable bounds; a day at the ends of the calendar (0001-01-01, 9999-12-31) means no bound."""
@@ -49,6 +53,17 @@ def filtered(session: Session, query, where: ArticleFilter):
         query = query.where(Article.site_id.in_([s.id for s in sites]))
     if where.section:
         query = query.where(Article.section == where.section)
+    if where.column:
+        query = query.where(Article.column == where.column)
+    if where.source_outlet:
+        query = query.where(Article.source_outlet == where.source_outlet)
+    if where.author:  # the JSON list as stored holds the name as json.dumps writes it
+        needle = json.dumps(where.author).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(cast(Article.authors, Text).like(f"%{needle}%", escape="\\"))
+    if where.edited is not None:
+        query = query.where(Article.version > 1 if where.edited else Article.version <= 1)
+    if where.removed is not None:
+        query = query.where(Article.removed_at.is_not(None) if where.removed else Article.removed_at.is_(None))
     if where.since or where.until:
         per_site = []
         for site in sites:

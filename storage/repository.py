@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Engine, bindparam, case, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from . import search
 from .models import Article, ArticleEvent, ArticleUrl, ArticleVersion, CrawlRun, Fetch, Site
 from .outcomes import Outcome, Reason
 from .state import PageState, mark_walked, note_page
@@ -187,7 +188,9 @@ class Archive:
                     row.extractor_version = record["extraction"]["extractor_version"]
                     outcomes.append(Outcome.UNCHANGED)
                 else:
+                    previous = (row.title, row.text)
                     _new_version(session, row, record, at, None, source, row.warc_record_id)
+                    search.index_article(session, row, previous)
                     if row.story_id is not None:  # a story-less article is indexed whole later
                         self.stories.replace(session, row, at)
                     outcomes.append(Outcome.CHANGED)
@@ -411,6 +414,7 @@ def _store_article(
         _new_version(session, row, record, seen_at, run_id, "crawl", warc_record_id)
         _add_urls(session, row, urls, run_id, seen_at)
         stories.add(session, row, seen_at)
+        search.index_article(session, row)
         return Outcome.STORED, row
 
     existing.last_seen_at = max(existing.last_seen_at, seen_at)
@@ -425,7 +429,9 @@ def _store_article(
         existing.removed_at, existing.removal_evidence = None, None
     if how == "alias" or record_hash(record) == existing.record_hash:
         return Outcome.UNCHANGED, existing
+    previous = (existing.title, existing.text)
     _new_version(session, existing, record, seen_at, run_id, "crawl", warc_record_id)
+    search.index_article(session, existing, previous)
     if existing.story_id is not None:
         stories.replace(session, existing, seen_at)
     return Outcome.CHANGED, existing
