@@ -25,7 +25,7 @@ from twisted.internet import task
 
 from pipelines.extraction.urls import rebase
 from scraper.incremental import CrawlPlan, parse_moment
-from storage import locks
+from storage import locks, search
 from storage.db import open_archive, resolve_db_url, warc_dir
 from storage.outcomes import TAKEDOWN_REASONS, Outcome, Reason, reason_for_status
 from storage.repository import Archive, FetchRecord
@@ -136,6 +136,10 @@ class StorePipeline:
         indexed = index_missing(sessions, started, index=self.archive.stories, limit=self.INDEX_PER_RUN)
         if indexed:
             logger.info("%d archived articles without a story indexed for near-duplicates", indexed)
+        # the same for the search index (rebuilt first if Python's or OpenCC's tables changed)
+        indexed = search.index_missing(sessions, limit=self.INDEX_PER_RUN)
+        if indexed:
+            logger.info("%d archived articles added to the search index", indexed)
         known = known_urls(sessions, self.site_id)
         self.salvaged_runs, salvage = self._salvage(profile, known)
         self.crawler.newsarchive_plan = CrawlPlan(

@@ -9,6 +9,7 @@ import io
 import json
 import sys
 import time
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -79,6 +80,17 @@ def _http_address(value: str, option: str, example: str) -> None:
         parts = None
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
         raise UserError(f"{option} {value!r} is not an http(s) address; e.g. {example}")
+
+
+@contextmanager
+def _utf8_stdout(newline: str = "\n"):
+    """Standard output as UTF-8 whatever the terminal's locale says: the formats are UTF-8 (README)."""
+    out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline=newline)
+    try:
+        yield out
+    finally:
+        out.flush()
+        out.detach()
 
 
 def _parse_day(value: str | None, option: str) -> date | None:
@@ -229,11 +241,8 @@ def export(
     _engine, sessions = open_archive(db)
     records = iter_records(sessions, where, one_per_story=one_per_story)
     if output is None:
-        # UTF-8 whatever the terminal's locale says: the format is UTF-8 (README)
-        stdout = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="\n")
-        count = write_jsonl(records, stdout)
-        stdout.flush()
-        stdout.detach()
+        with _utf8_stdout() as stdout:
+            count = write_jsonl(records, stdout)
     else:
         try:
             output.parent.mkdir(parents=True, exist_ok=True)
@@ -326,10 +335,11 @@ def runs(
     console.print(table)
 
 
-@app.command()
+@app.command(context_settings={"ignore_unknown_options": True})  # `search -中国 …`: an exclusion, not an option
 @friendly
 def search(
-    query: Annotated[str, typer.Argument(help='What to find: terms (all must occur), OR, -term or NOT term, "a phrase"')],
+    words: Annotated[list[str], typer.Argument(
+        metavar="QUERY", help='What to find: terms (all must occur), OR, -term or NOT term, "a phrase"')],
     site: Annotated[str | None, typer.Option(help="Only this site")] = None,
     section: Annotated[str | None, typer.Option(help="Only this section, e.g. 党建")] = None,
     column: Annotated[str | None, typer.Option(help="Only this column (the 【…】 kicker)")] = None,
@@ -355,6 +365,7 @@ def search(
 
     if format not in ("table", "jsonl", "csv"):
         raise UserError(f"--format {format!r} is not one of table, jsonl, csv")
+    query = " ".join(words)
     if sort not in ("relevance", "date"):
         raise UserError(f"--sort {sort!r} is not one of relevance, date")
     try:
@@ -384,23 +395,19 @@ def search(
                                     stories.get(article.story_id))
             results.append((record, line, marks, hit.score))
     if format == "jsonl":
-        out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="\n")
-        for record, line, _marks, score in results:
-            out.write(json.dumps({**record, "snippet": line, "score": score}, ensure_ascii=False) + "\n")
-        out.flush()
-        out.detach()
+        with _utf8_stdout() as out:
+            for record, line, _marks, score in results:
+                out.write(json.dumps({**record, "snippet": line, "score": score}, ensure_ascii=False) + "\n")
         return
     if format == "csv":
-        out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
-        writer = csv.writer(out)
-        writer.writerow(["article_id", "published_at", "site", "section", "source_outlet", "title", "canonical_url",
-                         "score", "snippet"])
-        for record, line, _marks, score in results:
-            writer.writerow([record["article_id"], record["published_at"] or "", record["site"], record["section"] or "",
-                             record["source_outlet"] or "", record["title"], record["canonical_url"],
-                             "" if score is None else f"{score:.4f}", line])
-        out.flush()
-        out.detach()
+        with _utf8_stdout(newline="") as out:  # csv writes its own line ends
+            writer = csv.writer(out)
+            writer.writerow(["article_id", "published_at", "site", "section", "source_outlet", "title", "canonical_url",
+                             "score", "snippet"])
+            for record, line, _marks, score in results:
+                writer.writerow([record["article_id"], record["published_at"] or "", record["site"],
+                                 record["section"] or "", record["source_outlet"] or "", record["title"],
+                                 record["canonical_url"], "" if score is None else f"{score:.4f}", line])
         return
     if not results:
         console.print("no article matches")

@@ -135,4 +135,8 @@ def ensure_schema(engine: Engine) -> None:
 def open_archive(db: str | None = None) -> tuple[Engine, sessionmaker[Session]]:
     engine = make_engine(resolve_db_url(db))
     ensure_schema(engine)
-    return engine, sessionmaker(engine, expire_on_commit=False)
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    from .search import ensure_current  # an index built under other Unicode or OpenCC tables is emptied
+
+    ensure_current(sessions)
+    return engine, sessions

@@ -87,26 +87,53 @@ def serialize_stories(session: Session) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _STORIES_LOCK})
     else:
-        session.execute(text("UPDATE stories SET id = id WHERE 0 = 1"))
+        write_lock(session)
 
 
 # -- full-text search (storage/search.py builds the token streams and parses queries) ---------------
 
 
+def write_lock(session: Session) -> None:
+    """Take the database's write lock now, before reading (SQLite: one writer at a time, and
+    reads after this see every committed write). PostgreSQL rows are locked as written."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("UPDATE stories SET id = id WHERE 0 = 1"))
+
+
+def search_scheme(session: Session, scheme: int) -> bool:
+    """Empty the SQLite search index if it was built under another scheme (recorded in the
+    file's user_version, otherwise unused); True when emptied. PostgreSQL replaces rows
+    without recomputing old ones: nothing to do."""
+    if session.get_bind().dialect.name != "sqlite":
+        return False
+    stored = session.execute(text("PRAGMA user_version")).scalar()
+    if stored == scheme:
+        return False
+    write_lock(session)
+    emptied = session.execute(text("SELECT 1 FROM article_search LIMIT 1")).first() is not None
+    if emptied:
+        search_clear(session)
+    session.execute(text(f"PRAGMA user_version = {int(scheme)}"))
+    return emptied
+
+
 def search_index(session: Session, article_id: int, unigrams: str, bigrams: str,
-                 old: tuple[str, str] | None = None) -> None:
-    """Index one article's token streams (replacing ``old``, its previous streams, if any).
-    SQLite: a contentless FTS5 table, whose rows are removed by giving back what was indexed;
-    PostgreSQL: tsvector columns (parser 'simple': one lexeme per token, positions kept)."""
+                 old: tuple[str, str] | None = None, missing_only: bool = False) -> None:
+    """Index one article's token streams (replacing ``old``, its previous streams, if any;
+    ``missing_only``: leave an article already indexed alone). SQLite: a contentless FTS5
+    table, whose rows are removed by giving back what was indexed; PostgreSQL: tsvector
+    columns (parser 'simple': one lexeme per token, positions kept)."""
     if session.get_bind().dialect.name == "postgresql":
+        on_conflict = "DO NOTHING" if missing_only else "DO UPDATE SET uni = excluded.uni, bi = excluded.bi"
         session.execute(text(
             "INSERT INTO article_search (article_id, uni, bi) "
-            "VALUES (:id, to_tsvector('simple', :uni), to_tsvector('simple', :bi)) "
-            "ON CONFLICT (article_id) DO UPDATE SET uni = excluded.uni, bi = excluded.bi"),
+            f"VALUES (:id, to_tsvector('simple', :uni), to_tsvector('simple', :bi)) ON CONFLICT (article_id) {on_conflict}"),
             {"id": article_id, "uni": unigrams, "bi": bigrams})
         return
     held = session.execute(text("SELECT 1 FROM article_search WHERE rowid = :id"), {"id": article_id}).first()
     if held is not None:
+        if missing_only:
+            return
         if old is None:
             raise ValueError(f"article {article_id} is indexed already: its previous streams are needed to replace them")
         # a contentless table forgets a row when given back exactly what it indexed (the streams of
@@ -140,7 +167,8 @@ def search_match(session: Session, groups: list[list[tuple[bool, list[str]]]],
                  excluded: list[tuple[bool, list[str]]]):
     """(the index as a table, its column holding the article id, the match condition, the
     relevance, higher is better) for a parsed query: ``groups`` of terms that must all occur
-    (any group), ``excluded`` terms that must not; each term is (unigram?, its tokens). Every
+    (any group), ``excluded`` terms that must not; each term is (unigram?, token sequences any of
+    which matches). Every
     token is a bound parameter, or part of a double-quoted FTS5 string of letters and digits
     only: the query text never becomes SQL."""
     from sqlalchemy import bindparam, literal_column
@@ -153,19 +181,21 @@ def search_match(session: Session, groups: list[list[tuple[bool, list[str]]]],
         def query(tokens: list[str]):
             return func.phraseto_tsquery("simple", bindparam(None, " ".join(tokens), unique=True))
 
-        def term(is_uni: bool, tokens: list[str]):
-            return (index.c.uni if is_uni else index.c.bi).op("@@")(query(tokens))
+        def term(is_uni: bool, alternatives: list[list[str]]):
+            column_ = index.c.uni if is_uni else index.c.bi
+            return or_(*(column_.op("@@")(query(tokens)) for tokens in alternatives))
 
         condition = or_(*(and_(*(term(*t) for t in group)) for group in groups))
         if excluded:
             condition = and_(condition, *(not_(term(*t)) for t in excluded))
         positive = [t for group in groups for t in group][:8]
-        relevance = sum((func.ts_rank(index.c.uni if is_uni else index.c.bi, query(tokens))
-                         for is_uni, tokens in positive), literal_column("0"))
+        relevance = sum((func.ts_rank(index.c.uni if is_uni else index.c.bi, query(alternatives[0]))
+                         for is_uni, alternatives in positive), literal_column("0"))
         return index, key, condition, relevance
 
-    def phrase(is_uni: bool, tokens: list[str]) -> str:
-        return ("uni" if is_uni else "bi") + ' : "' + " ".join(tokens) + '"'
+    def phrase(is_uni: bool, alternatives: list[list[str]]) -> str:
+        column_ = "uni" if is_uni else "bi"
+        return "(" + " OR ".join(f'{column_} : "' + " ".join(tokens) + '"' for tokens in alternatives) + ")"
 
     expression = " OR ".join("(" + " AND ".join(phrase(*t) for t in group) + ")" for group in groups) or '""'
     if excluded:

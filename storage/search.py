@@ -45,28 +45,53 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKC", _opencc().convert(text)).lower()
 
 
+MAX_INDEXED = 60_000  # characters of title and text indexed (PostgreSQL's tsvector holds at most 1 MB)
+# What the streams depend on besides this code: a change makes the SQLite index unable to forget
+# rows by recomputing them, so it is rebuilt (storage.search.ensure_current)
+STREAM_FORMAT = 2
+
+
 def streams(title: str, text: str) -> tuple[str, str]:
-    """(unigrams, bigrams) of an article, space-separated, in text order."""
+    """(unigrams, bigrams) of an article, space-separated, in text order. After each run of
+    letters and digits the bigram stream holds the run's last character alone: a pair can
+    then only be adjacent to a pair of the same run, and no term matches across punctuation
+    (中国，国家 never matches 中国家), while a quoted phrase can still span runs."""
     unigrams, bigrams = [], []
-    for run in _RUN.findall(fold(f"{title}\n{text}")):
+    for run in _RUN.findall(fold(f"{title}\n{text}"[:MAX_INDEXED])):
         unigrams.extend(run)
-        bigrams.extend(run[i : i + 2] for i in range(len(run) - 1))
+        bigrams.extend(_pairs(run))
     return " ".join(unigrams), " ".join(bigrams)
+
+
+def _pairs(run: str) -> list[str]:
+    return [run[i : i + 2] for i in range(len(run) - 1)] + [run[-1]]
 
 
 @dataclass(frozen=True)
 class Term:
-    """One searched string, folded: matched as a unigram (one character) or a bigram phrase."""
+    """One searched string, folded: a unigram (one character) or a phrase of bigrams.
+    ``words``: the runs of a quoted phrase, which may also match as separate words."""
 
     text: str
+    words: tuple[str, ...] = ()
 
     @property
     def unigram(self) -> bool:
-        return len(self.text) == 1
+        return len(self.text) == 1 and len(self.words) <= 1
 
     @property
     def tokens(self) -> list[str]:
-        return [self.text] if self.unigram else [self.text[i : i + 2] for i in range(len(self.text) - 1)]
+        return [self.text] if self.unigram else _pairs(self.text)[:-1]
+
+    @property
+    def alternatives(self) -> list[list[str]]:
+        """Token sequences any of which is a match: the term as one run; for a quoted phrase of
+        several words also the words in sequence, whatever separates them in the text
+        ("COVID 19", "New York")."""
+        spans = [self.tokens]
+        if len(self.words) > 1:
+            spans.append([token for word in self.words for token in _pairs(word)][:-1])
+        return spans
 
 
 @dataclass(frozen=True)
@@ -90,6 +115,10 @@ def parse(query: str) -> Query:
     """The query, or QueryError with the reason (empty, too long, only exclusions)."""
     if len(query) > MAX_QUERY:
         raise QueryError(f"the query is {len(query):,} characters long; at most {MAX_QUERY:,}")
+    try:
+        query.encode("utf-8")
+    except UnicodeEncodeError:
+        raise QueryError("the query holds bytes that are not text (check the terminal's encoding)") from None
     words = re.findall(r'-?"[^"]*"?|\S+', query)
     groups: list[list[Term]] = [[]]
     excluded: list[Term] = []
@@ -105,7 +134,11 @@ def parse(query: str) -> Query:
         if word.startswith("-") and len(word) > 1:
             negate, word = True, word[1:]
         phrase = word.strip('"')
-        terms = [Term("".join(t.text for t in _terms(phrase)))] if word.startswith('"') else _terms(phrase)
+        if word.startswith('"'):
+            words = tuple(t.text for t in _terms(phrase))
+            terms = [Term("".join(words), words)]
+        else:
+            terms = _terms(phrase)
         terms = [t for t in terms if t.text]
         (excluded if negate else groups[-1]).extend(terms)
         negate = False
@@ -117,31 +150,45 @@ def parse(query: str) -> Query:
     return Query(tuple(tuple(g) for g in groups), tuple(excluded))
 
 
+def _folded_with_map(source: str) -> tuple[str, list[int]]:
+    """The folded text and, for each of its characters, the source character it came from.
+    OpenCC runs over the whole text (its phrase conversions need context) when that keeps one
+    character for one, else character by character; NFKC and case folding per character."""
+    simplified = _opencc().convert(source)
+    if len(simplified) != len(source):
+        simplified = "".join((_opencc().convert(c) or c)[:1] for c in source)
+    folded, origin = [], []
+    for index, char in enumerate(simplified):
+        piece = unicodedata.normalize("NFKC", char).lower()
+        folded.append(piece)
+        origin.extend([index] * len(piece))
+    return "".join(folded), origin
+
+
 def snippet(title: str, text: str, query: Query, width: int = 30) -> tuple[str, list[tuple[int, int]]]:
     """A keyword-in-context line from the text (else the title) around the first hit:
-    (line, [(start, end) of each hit in it]). Positions are found on the folded text;
-    folding keeps one character for one (checked), else the title and text are folded
-    character by character."""
-    terms = sorted({t.text for t in query.terms}, key=len, reverse=True)
+    (line, [(start, end) of each hit in it], overlapping hits merged)."""
+    terms = sorted({t.text for t in query.terms} | {w for t in query.terms for w in t.words}, key=len, reverse=True)
     for source in (text, title):
-        folded = fold(source)
-        if len(folded) != len(source):
-            folded = "".join(fold(c)[:1] or " " for c in source)
-        flat = source.replace("\n", " ")
-        first = min((i for i in (folded.find(t) for t in terms) if i >= 0), default=-1)
-        if first < 0:
+        folded, origin = _folded_with_map(source)
+        found = sorted((origin[at], origin[at + len(t) - 1] + 1) for t in terms
+                       for at in [m.start() for m in re.finditer(re.escape(t), folded)])
+        if not found:
             continue
+        first = found[0][0]
         start, end = max(0, first - width), min(len(source), first + width + max(len(t) for t in terms))
-        line = ("…" if start else "") + flat[start:end] + ("…" if end < len(source) else "")
-        offset = start - (1 if start else 0)
-        hits = []
-        for t in terms:
-            at = folded.find(t, start)
-            while 0 <= at < end:
-                if at + len(t) <= end:
-                    hits.append((at - offset, at - offset + len(t)))
-                at = folded.find(t, at + 1)
-        return line, sorted(set(hits))
+        line = ("…" if start else "") + source[start:end].replace("\n", " ") + ("…" if end < len(source) else "")
+        shift = (1 if start else 0) - start
+        merged: list[list[int]] = []
+        for a, b in found:
+            a, b = max(a, start), min(b, end)
+            if a >= b:
+                continue
+            if merged and a <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        return line, [(a + shift, b + shift) for a, b in merged]
     return (text[: 2 * width].replace("\n", " ") + ("…" if len(text) > 2 * width else "")), []
 
 
@@ -157,8 +204,10 @@ def index_article(session, article, previous: tuple[str, str] | None = None) -> 
 
 
 def index_missing(sessions, batch: int = 500, limit: int | None = None) -> int:
-    """Index archived articles the search index does not hold (an archive from before search)."""
-    from sqlalchemy import select
+    """Index archived articles the search index does not hold (an archive from before search,
+    or after a rebuild). Each batch takes the write lock before it reads, so a crawl storing a
+    new version meanwhile is never overtaken."""
+    from sqlalchemy import exists, select
 
     from . import dialect
     from .models import Article
@@ -167,19 +216,39 @@ def index_missing(sessions, batch: int = 500, limit: int | None = None) -> int:
     while limit is None or done < limit:
         size = batch if limit is None else min(batch, limit - done)
         with sessions.begin() as session:
+            dialect.write_lock(session)
             _index, key = dialect.search_table(session)
             rows = session.execute(
                 select(Article.id, Article.title, Article.text)
-                .where(Article.id > last_id, Article.id.not_in(select(key)))
+                .where(Article.id > last_id, ~exists().where(key == Article.id))
                 .order_by(Article.id).limit(size)
             ).all()
             for article_id, title, text_ in rows:
-                dialect.search_index(session, article_id, *streams(title, text_))
+                dialect.search_index(session, article_id, *streams(title, text_), missing_only=True)
             done += len(rows)
         if len(rows) < size:
             return done
         last_id = rows[-1][0]
     return done
+
+
+def current_scheme() -> int:
+    """A number for everything the token streams depend on: this code's format, Python's
+    Unicode tables (NFKC, letters) and OpenCC's version."""
+    import zlib
+    from importlib.metadata import version
+
+    return zlib.crc32(f"{STREAM_FORMAT}:{unicodedata.unidata_version}:{version('opencc')}".encode()) & 0x7FFFFFFF
+
+
+def ensure_current(sessions) -> bool:
+    """Rebuild the index if it was built under another scheme (SQLite: it forgets a row by
+    being given the row's streams again, which only the same scheme recomputes). Returns
+    whether it was emptied (``index_missing`` then fills it)."""
+    from . import dialect
+
+    with sessions.begin() as session:
+        return dialect.search_scheme(session, current_scheme())
 
 
 @dataclass
@@ -198,8 +267,8 @@ def search(session, query: Query, where=None, sort: str = "relevance", limit: in
 
     if sort not in ("relevance", "date"):
         raise QueryError(f"sort by relevance or date, not {sort!r}")
-    groups = [[(t.unigram, t.tokens) for t in group] for group in query.groups]
-    excluded = [(t.unigram, t.tokens) for t in query.excluded]
+    groups = [[(t.unigram, t.alternatives) for t in group] for group in query.groups]
+    excluded = [(t.unigram, t.alternatives) for t in query.excluded]
     index, key, condition, relevance = dialect.search_match(session, groups, excluded)
     statement = select(Article.id, relevance.label("score")).select_from(index.join(Article, Article.id == key))
     statement = filtered(session, statement.where(condition), where or ArticleFilter())

@@ -82,6 +82,10 @@ def _found(sessions, uids, query, where=None, sort="relevance") -> list[str]:
     ("民族团结 NOT 乡村", {"party"}),
     ('"民族 团结"', {"unity", "party"}),  # a quoted phrase, its space ignored
     ("团结民族", set()),  # the characters, but not in that order
+    ("载歌载舞活动", set()),  # never across punctuation: "…载歌载舞。活动现场…"
+    ("互助县的乡村旅游持续升温", {"village"}),  # a long term in traditional text
+    ('"载歌载舞 活动现场"', {"unity"}),  # a quoted phrase may span punctuation, in sequence
+    ('"青海湖 裸鲤"', {"lake"}),  # or match without the space, as Chinese is written
     ("火星", set()),
 ])
 def test_queries(searchable, query, expected):
@@ -139,6 +143,29 @@ def test_hostile_queries_give_results_or_a_clear_error(searchable, hostile):
         assert len(session.scalars(select(Article.id)).all()) == 5
 
 
+def test_a_very_long_article_is_indexed_on_both_backends(searchable):
+    archive, sessions, site_id, run, records, uids = searchable
+    long = {**records["lake"], "url": records["lake"]["url"].replace(".shtml", "9.shtml"),
+            "text": "前言。\n\n" + "高原生态保护与绿色发展并进，" * 12_000 + "\n\n结尾处的独有词语冰川观测。"}
+    long["canonical_url"] = long["url"]
+    fetch = FetchRecord(kind="article", url=long["url"], site_url=long["url"], status=200, fetched_at=T0)
+    assert archive.record(run, site_id, [fetch], long)[0] == "stored"  # 170,000 characters
+    with sessions() as session:
+        assert len(search(session, parse("前言"), None)) == 1
+        assert search(session, parse("冰川观测"), None) == []  # past the indexed 60,000 characters
+
+
+def test_an_index_built_under_other_unicode_tables_is_rebuilt(searchable, monkeypatch):
+    from storage import search as search_module
+
+    _archive, sessions, *_rest, uids = searchable
+    monkeypatch.setattr(search_module, "STREAM_FORMAT", 99)
+    emptied = search_module.ensure_current(sessions)
+    assert emptied == (sessions.kw["bind"].dialect.name == "sqlite")  # PostgreSQL replaces rows whole
+    index_missing(sessions)
+    assert set(_found(sessions, uids, "民族")) == {"unity", "party"}
+
+
 def test_too_long_and_empty_queries_are_refused():
     with pytest.raises(QueryError, match="at most"):
         parse("党" * 10_000)
@@ -148,18 +175,25 @@ def test_too_long_and_empty_queries_are_refused():
         parse("-党")
     with pytest.raises(QueryError, match="more than"):
         parse(" ".join("党" for _ in range(40)))
+    with pytest.raises(QueryError, match="not text"):
+        parse("党\udcff")
 
 
 def test_streams_and_snippets():
     unigrams, bigrams = streams("鄉村", "民族團結，G6。")
     assert unigrams.split() == ["乡", "村", "民", "族", "团", "结", "g", "6"]
-    assert bigrams.split() == ["乡村", "民族", "族团", "团结", "g6"]  # never across punctuation
+    # each run's last character closes its pairs: no pair spans punctuation
+    assert bigrams.split() == ["乡村", "村", "民族", "族团", "团结", "结", "g6", "6"]
     body = "开头" * 40 + "民族团结进步" + "结尾" * 40
     line, marks = snippet("标题", body, parse("民族团结"))
     assert line.startswith("…") and line.endswith("…")
     assert [line[a:b] for a, b in marks] == ["民族团结"]
     line, marks = snippet("鄉村振興", "無關的正文。", parse("乡村"))
     assert [line[a:b] for a, b in marks] == ["鄉村"]  # the hit as printed, found by its folded form
+    line, marks = snippet("", "青海湖畔……乾隆年间，气温25℃。", parse("青海 OR 青海湖 OR 乾隆"))
+    assert [line[a:b] for a, b in marks] == ["青海湖", "乾隆"]  # overlapping hits merged; 乾隆 stays 乾隆
+    line, marks = snippet("", "ﬁ中国e\u0301。", parse("中国"))
+    assert [line[a:b] for a, b in marks] == ["中国"]  # a ligature and a combining accent shift nothing
 
 
 def test_search_command_formats(tmp_path, records):
@@ -186,6 +220,8 @@ def test_search_command_formats(tmp_path, records):
     assert len(as_csv.stdout.splitlines()) == len(rows) + 1
     table = run_cli("search", word, "--db", str(db))
     assert table.returncode == 0 and word in table.stdout
+    two_words = run_cli("search", word, f"-{records[1]['title'][:2]}", "--db", str(db), "--format", "jsonl")
+    assert two_words.returncode == 0, two_words.stderr  # several words and a -exclusion, unquoted
     for bad, says in ((["，"], "nothing to find"), ([word, "--sort", "best"], "--sort"), ([word, "--format", "xml"], "--format"),
                       ([word, "--since", "June"], "not a date")):
         done = run_cli("search", *bad, "--db", str(db))

@@ -6,8 +6,8 @@ Create Date: 2026-11-27
 
 Backend-specific on purpose, and so not among the models: a contentless FTS5 table on
 SQLite; a table of two tsvector columns with GIN indexes on PostgreSQL. Articles
-archived before this revision are indexed by the next crawl (a bounded number) and by
-``newsarchive search`` (all that remain) before it searches.
+archived before this revision are indexed by ``newsarchive search`` before it searches
+(and by every crawl, a bounded number at its start).
 """
 
 from alembic import op
