@@ -136,8 +136,8 @@ def search_index(session: Session, article_id: int, unigrams: str, bigrams: str,
             return
         if old is None:
             raise ValueError(f"article {article_id} is indexed already: its previous streams are needed to replace them")
-        # a contentless table forgets a row when given back exactly what it indexed (the streams of
-        # the previous title and text, recomputed: folding is pinned, opencc==1.4.2)
+        # a contentless table forgets a row when given back exactly what it indexed: the streams of
+        # the previous title and text, recomputed (the same as indexed: storage.search.ensure_current)
         session.execute(text("INSERT INTO article_search (article_search, rowid, uni, bi) "
                              "VALUES ('delete', :id, :uni, :bi)"), {"id": article_id, "uni": old[0], "bi": old[1]})
     session.execute(text("INSERT INTO article_search (rowid, uni, bi) VALUES (:id, :uni, :bi)"),
@@ -167,16 +167,14 @@ def search_match(session: Session, groups: list[list[tuple[bool, list[str]]]],
                  excluded: list[tuple[bool, list[str]]]):
     """(the index as a table, its column holding the article id, the match condition, the
     relevance, higher is better) for a parsed query: ``groups`` of terms that must all occur
-    (any group), ``excluded`` terms that must not; each term is (unigram?, token sequences any of
-    which matches). Every
-    token is a bound parameter, or part of a double-quoted FTS5 string of letters and digits
-    only: the query text never becomes SQL."""
+    (any group), ``excluded`` terms that must not; each term is (unigram?, token sequences any
+    of which matches). Every token is a bound parameter, or part of a double-quoted FTS5
+    string of letters and digits only: the query text never becomes SQL."""
     from sqlalchemy import bindparam, literal_column
 
     index, key = search_table(session)
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy import and_, func, not_, or_
-
 
         def query(tokens: list[str]):
             return func.phraseto_tsquery("simple", bindparam(None, " ".join(tokens), unique=True))
