@@ -137,12 +137,13 @@ def run_detector(items: list[dict], threshold: float, seed: int) -> tuple[float,
     tp, predicted_pairs, true_pairs = pair_counts(labels, predicted)
     precision = tp / predicted_pairs if predicted_pairs else 1.0
     recall = tp / true_pairs if true_pairs else 1.0
-    wrong = _false_pairs(uids, labels, predicted, items, stored)
+    wrong = _false_pairs(labels, predicted)
     return precision, recall, {"tp": tp, "predicted": predicted_pairs, "true": true_pairs, "articles": len(uids),
                                "false_pairs": wrong}
 
 
-def _false_pairs(uids, labels, predicted, items, stored) -> list[tuple[str, str]]:
+def _false_pairs(labels, predicted) -> list[tuple[str, str]]:
+    """Pairs of ground-truth stories the detector put in one story."""
     groups = defaultdict(list)
     for label, story in zip(labels, predicted):
         groups[story].append(label)

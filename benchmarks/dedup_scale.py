@@ -31,7 +31,7 @@ from sqlalchemy import func, insert, select
 from scraper.replica.corpus import load_corpus
 from storage.db import open_archive
 from storage.models import Article, ArticleBand, CrawlRun, Site, Story
-from storage.similarity import SCHEME, fingerprint
+from storage.similarity import fingerprint
 from storage.stories import StoryIndex, story_uid
 
 ORDER = 3
@@ -246,4 +246,3 @@ def measure_adds(archive: SyntheticArchive, adds: int, seed: int, warm: int = 0,
                    found, (adds + 1) // 2, merged_wrong, peak / 1024)
 
 
-__all__ = ["SCHEME", "SyntheticArchive", "measure_adds", "AddCost"]

@@ -358,8 +358,8 @@ def search(
     jsonl rows are the export's records plus snippet and score."""
     import csv
 
-    from storage.export import ArticleFilter, article_record
-    from storage.models import Article, ArticleUrl, Site, Story
+    from storage.export import ArticleFilter, records
+    from storage.models import Article, Site
     from storage.search import QueryError, index_missing, parse, snippet
     from storage.search import search as run_search
 
@@ -380,20 +380,11 @@ def search(
         err.print(f"{count} archived articles added to the search index first")
     with sessions() as session:
         hits = run_search(session, parsed, where, sort, limit or None)
-        articles = {a.id: a for a in session.query(Article).filter(Article.id.in_([h.article_id for h in hits]))}
+        by_id = {a.id: a for a in session.query(Article).filter(Article.id.in_([h.article_id for h in hits]))}
+        articles = [by_id[h.article_id] for h in hits]
         sites = {s.id: s for s in session.query(Site)}
-        stories = {s.id: s for s in session.query(Story).filter(Story.id.in_({a.story_id for a in articles.values()}))}
-        aliases: dict[int, list[str]] = {}
-        for url in session.query(ArticleUrl).filter(ArticleUrl.article_id.in_(list(articles)), ArticleUrl.kind == "alias"
-                                                    ).order_by(ArticleUrl.id):
-            aliases.setdefault(url.article_id, []).append(url.url)
-        results = []
-        for hit in hits:
-            article = articles[hit.article_id]
-            line, marks = snippet(article.title, article.text, parsed)
-            record = article_record(article, sites[article.site_id], aliases.get(article.id, []),
-                                    stories.get(article.story_id))
-            results.append((record, line, marks, hit.score))
+        results = [(record, *snippet(article.title, article.text, parsed), hit.score)
+                   for hit, article, record in zip(hits, articles, records(session, articles, sites))]
     if format == "jsonl":
         with _utf8_stdout() as out:
             for record, line, _marks, score in results:

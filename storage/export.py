@@ -141,26 +141,36 @@ def iter_records(sessions: sessionmaker[Session], where: ArticleFilter = Article
             if not rows:
                 return
             last_id = rows[-1].id
-            story_ids = {r.story_id for r in rows if r.story_id is not None}
-            stories = {s.id: s for s in session.scalars(select(Story).where(Story.id.in_(story_ids)))}
+            stories = _stories_of(session, rows)
             if one_per_story:
                 chosen = _representatives(session, where, stories)
                 rows = [r for r in rows if r.story_id is None or chosen.get(r.story_id) == r.id]
-            aliases: dict[int, list[str]] = {}
-            for article_id, url in session.execute(
-                select(ArticleUrl.article_id, ArticleUrl.url)
-                .where(ArticleUrl.article_id.in_([r.id for r in rows]), ArticleUrl.kind == "alias")
-                .order_by(ArticleUrl.id)
-            ):
-                aliases.setdefault(article_id, []).append(url)
             copies = copies_of(session, {r.story_id: stories[r.story_id].original_article_id for r in rows
                                          if r.story_id in stories}) if one_per_story else {}
-            for row in rows:
-                record = article_record(row, sites[row.site_id], aliases.get(row.id, []), stories.get(row.story_id))
+            for row, record in zip(rows, records(session, rows, sites, stories)):
                 if one_per_story:
                     record["carried_by"] = copies.get(row.story_id, [])
                 yield record
             session.expunge_all()
+
+
+def records(session: Session, rows: list[Article], sites: dict[int, Site],
+            stories: dict[int, Story] | None = None) -> list[dict[str, Any]]:
+    """The export records of ``rows``, in their order, with their aliases and stories (read in one query each)."""
+    stories = _stories_of(session, rows) if stories is None else stories
+    aliases: dict[int, list[str]] = {}
+    for article_id, url in session.execute(
+        select(ArticleUrl.article_id, ArticleUrl.url)
+        .where(ArticleUrl.article_id.in_([r.id for r in rows]), ArticleUrl.kind == "alias")
+        .order_by(ArticleUrl.id)
+    ):
+        aliases.setdefault(article_id, []).append(url)
+    return [article_record(row, sites[row.site_id], aliases.get(row.id, []), stories.get(row.story_id)) for row in rows]
+
+
+def _stories_of(session: Session, rows: list[Article]) -> dict[int, Story]:
+    story_ids = {r.story_id for r in rows if r.story_id is not None}
+    return {s.id: s for s in session.scalars(select(Story).where(Story.id.in_(story_ids)))}
 
 
 def _representatives(session: Session, where: ArticleFilter, stories: dict[int, Story]) -> dict[int, int]:

@@ -188,11 +188,7 @@ class Archive:
                     row.extractor_version = record["extraction"]["extractor_version"]
                     outcomes.append(Outcome.UNCHANGED)
                 else:
-                    previous = (row.title, row.text)
-                    _new_version(session, row, record, at, None, source, row.warc_record_id)
-                    search.index_article(session, row, previous)
-                    if row.story_id is not None:  # a story-less article is indexed whole later
-                        self.stories.replace(session, row, at)
+                    _revise(session, row, record, at, None, source, row.warc_record_id, self.stories)
                     outcomes.append(Outcome.CHANGED)
         return outcomes
 
@@ -383,6 +379,17 @@ def _new_version(session: Session, row: Article, record: Mapping[str, Any], at: 
     row.version, row.warc_record_id = number, warc_record_id
 
 
+def _revise(session: Session, row: Article, record: Mapping[str, Any], at: datetime, run_id: int | None,
+            source: str, warc_record_id: str | None, stories: StoryIndex) -> None:
+    """A new version of an archived article, and the indexes that follow its text: search
+    (given the text it replaces) and its story's band keys."""
+    previous = (row.title, row.text)
+    _new_version(session, row, record, at, run_id, source, warc_record_id)
+    search.index_article(session, row, previous)
+    if row.story_id is not None:  # a story-less article is indexed whole later
+        stories.replace(session, row, at)
+
+
 def _store_article(
     session: Session, run_id: int, site_id: int, record: Mapping[str, Any], seen_at: datetime,
     warc_record_id: str | None, stories: StoryIndex,
@@ -429,11 +436,7 @@ def _store_article(
         existing.removed_at, existing.removal_evidence = None, None
     if how == "alias" or record_hash(record) == existing.record_hash:
         return Outcome.UNCHANGED, existing
-    previous = (existing.title, existing.text)
-    _new_version(session, existing, record, seen_at, run_id, "crawl", warc_record_id)
-    search.index_article(session, existing, previous)
-    if existing.story_id is not None:
-        stories.replace(session, existing, seen_at)
+    _revise(session, existing, record, seen_at, run_id, "crawl", warc_record_id, stories)
     return Outcome.CHANGED, existing
 
 

@@ -21,28 +21,16 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+
+from .similarity import fold, to_simplified
 
 MAX_QUERY = 1000  # characters: longer is refused with a clear message
 MAX_TERMS = 32
-
 _RUN = re.compile(r"[^\W_]+")  # letters and digits, any script
 
 
 class QueryError(ValueError):
     """A query that cannot be searched for; the message says why."""
-
-
-@cache
-def _opencc():
-    import opencc
-
-    return opencc.OpenCC("t2s")
-
-
-def fold(text: str) -> str:
-    """Text as the index sees it: simplified characters, half-width, lower case."""
-    return unicodedata.normalize("NFKC", _opencc().convert(text)).lower()
 
 
 MAX_INDEXED = 60_000  # characters of title and text indexed (PostgreSQL's tsvector holds at most 1 MB)
@@ -154,9 +142,9 @@ def _folded_with_map(source: str) -> tuple[str, list[int]]:
     """The folded text and, for each of its characters, the source character it came from.
     OpenCC runs over the whole text (its phrase conversions need context) when that keeps one
     character for one, else character by character; NFKC and case folding per character."""
-    simplified = _opencc().convert(source)
+    simplified = to_simplified().convert(source)
     if len(simplified) != len(source):
-        simplified = "".join((_opencc().convert(c) or c)[:1] for c in source)
+        simplified = "".join((to_simplified().convert(c) or c)[:1] for c in source)
     folded, origin = [], []
     for index, char in enumerate(simplified):
         piece = unicodedata.normalize("NFKC", char).lower()
@@ -207,29 +195,19 @@ def index_missing(sessions, batch: int = 500, limit: int | None = None) -> int:
     """Index archived articles the search index does not hold (an archive from before search,
     or after a rebuild). Each batch takes the write lock before it reads, so a crawl storing a
     new version meanwhile is never overtaken."""
-    from sqlalchemy import exists, select
+    from sqlalchemy import exists
 
     from . import dialect
+    from .backlog import work_through
     from .models import Article
 
-    done, last_id = 0, 0
-    while limit is None or done < limit:
-        size = batch if limit is None else min(batch, limit - done)
-        with sessions.begin() as session:
-            dialect.write_lock(session)
-            _index, key = dialect.search_table(session)
-            rows = session.execute(
-                select(Article.id, Article.title, Article.text)
-                .where(Article.id > last_id, ~exists().where(key == Article.id))
-                .order_by(Article.id).limit(size)
-            ).all()
-            for article_id, title, text_ in rows:
-                dialect.search_index(session, article_id, *streams(title, text_), missing_only=True)
-            done += len(rows)
-        if len(rows) < size:
-            return done
-        last_id = rows[-1][0]
-    return done
+    with sessions() as session:
+        _index, key = dialect.search_table(session)
+
+    def index(session, row) -> None:
+        dialect.search_index(session, row.id, *streams(row.title, row.text), missing_only=True)
+
+    return work_through(sessions, ~exists().where(key == Article.id), index, dialect.write_lock, batch, limit)
 
 
 def current_scheme() -> int:

@@ -63,6 +63,12 @@ def to_simplified():
     return opencc.OpenCC("t2s")
 
 
+def fold(text: str) -> str:
+    """Simplified characters, half-width, lower case: what search sees (``normalize`` lowers
+    case last, after dropping what is not a letter or digit)."""
+    return unicodedata.normalize("NFKC", to_simplified().convert(text)).lower()
+
+
 def normalize(text: str) -> str:
     """The text as compared: simplified, half-width, no bylines or dateline, letters and digits only, lower case."""
     text = unicodedata.normalize("NFKC", to_simplified().convert(text[: MAX_CHARS * 4]))
@@ -173,11 +179,12 @@ class Fingerprint:
         return bool(self.keys)
 
 
-def fingerprint(text: str) -> Fingerprint:
+def fingerprint(text: str, indexed: bool = True) -> Fingerprint:
+    """``indexed`` False: only what the exact comparison needs (a candidate's text), no MinHash."""
     normalized = normalize(text)
     parts = shingles(normalized)
     figures = numbers(normalized)
-    if len(normalized) < MIN_CHARS:
+    if len(normalized) < MIN_CHARS or not indexed:
         return Fingerprint(len(normalized), parts, figures, b"", ())
     values = signature(parts)
     return Fingerprint(len(normalized), parts, figures, values.astype("<u4").tobytes(), tuple(band_keys(values)))

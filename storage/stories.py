@@ -23,6 +23,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import dialect
+from .backlog import work_through
 from .models import Article, ArticleBand, Site, Story
 from .similarity import SCREEN_MARGIN, THRESHOLD, Fingerprint, estimate, fingerprint, same_story, to_simplified
 
@@ -70,7 +71,6 @@ def choose_original(members: Sequence[Member]) -> Member:
 class Assignment:
     story_id: int
     similarity: float | None  # to its closest confirmed copy; None: it founded the story
-    merged: list[int]  # stories found to be this one, merged into it
 
 
 class StoryIndex:
@@ -100,7 +100,7 @@ class StoryIndex:
         session.flush()
         if stories:
             refresh(session, session.get(Story, story_id), at)
-        return Assignment(story_id, article.story_similarity, stories[1:])
+        return Assignment(story_id, article.story_similarity)
 
     def replace(self, session: Session, article: Article, at: datetime, print_: Fingerprint | None = None) -> None:
         """A new version of an article: its band keys follow the new text; it stays in its
@@ -133,7 +133,7 @@ class StoryIndex:
         matches = []
         for article_id, text, story_id in session.execute(
                 select(Article.id, Article.text, Article.story_id).where(Article.id.in_(screened))):
-            score = same_story(print_, fingerprint(text), self.threshold)
+            score = same_story(print_, fingerprint(text, indexed=False), self.threshold)
             if score is not None:
                 matches.append((score, article_id, story_id))
         return matches
@@ -182,25 +182,8 @@ def index_missing(sessions: sessionmaker[Session], at: datetime, batch: int = 20
     Each batch holds the story lock from its first read, so two processes indexing at once
     (two crawls starting) never take the same article twice."""
     index = index or StoryIndex()
-    done, last_id = 0, 0
-    while limit is None or done < limit:
-        size = batch if limit is None else min(batch, limit - done)
-        with sessions.begin() as session:
-            dialect.serialize_stories(session)
-            rows = session.scalars(
-                select(Article).where(Article.story_id.is_(None), Article.id > last_id).order_by(Article.id).limit(size)
-            ).all()
-            for row in rows:
-                index.add(session, row, at)
-            done += len(rows)
-        if len(rows) < size:
-            break
-        last_id = rows[-1].id
-    return done
-
-
-def unindexed(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(Article).where(Article.story_id.is_(None)))
+    return work_through(sessions, Article.story_id.is_(None), lambda session, row: index.add(session, row, at),
+                        dialect.serialize_stories, batch, limit)
 
 
 def refresh_site(session: Session, site_id: int, at: datetime) -> int:
