@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno
 import functools
-import gzip
 import io
 import json
 import sys
@@ -222,67 +221,154 @@ def crawl(
 @app.command()
 @friendly
 def export(
-    format: Annotated[str, typer.Option("--format", help="Output format (jsonl)")] = "jsonl",  # noqa: A002
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write (.jsonl or .jsonl.gz); default stdout")] = None,
+    format: Annotated[str | None, typer.Option(  # noqa: A002
+        "--format", help="jsonl, csv or parquet [default: from the file name, else jsonl]")] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help=(
+        "File to write (.jsonl, .jsonl.gz, .jsonl.zst, .csv, .csv.gz, .csv.zst, .parquet), with FILE.manifest.json "
+        "beside it; default stdout (no manifest)"))] = None,
     site: Annotated[str | None, typer.Option(help="Only this site")] = None,
     section: Annotated[str | None, typer.Option(help="Only this section, e.g. 党建")] = None,
+    column: Annotated[str | None, typer.Option(help="Only this column (the 【…】 kicker)")] = None,
+    outlet: Annotated[str | None, typer.Option(help="Only articles naming this 来源 (source outlet)")] = None,
+    author: Annotated[str | None, typer.Option(help="Only articles by this author")] = None,
     since: Annotated[str | None, typer.Option(help="Published on or after this day (YYYY-MM-DD, site time)")] = None,
     until: Annotated[str | None, typer.Option(help="Published on or before this day (YYYY-MM-DD, site time)")] = None,
+    edited: Annotated[bool | None, typer.Option("--edited/--unedited", help="Only articles edited since first archived (or never)")] = None,
+    removed: Annotated[bool | None, typer.Option("--removed/--present", help="Only articles the site took down (or still up)")] = None,
+    query: Annotated[str | None, typer.Option(help='Only articles matching this search query (as `search`: terms, OR, -term, "a phrase")')] = None,
     one_per_story: Annotated[bool, typer.Option(
         help="One row per story (its original, with every copy in carried_by), not one per archived copy")] = False,
+    after_run: Annotated[int | None, typer.Option(help="Only articles new or changed after this crawl run (`runs` lists them)")] = None,
+    since_exported: Annotated[bool, typer.Option(
+        help="Only articles new or changed since the previous dump of the same selection and --chain (needs -o)")] = False,
+    chain: Annotated[str, typer.Option(help="Name of a series of dumps of one selection, kept apart from others")] = "",
+    overwrite: Annotated[bool, typer.Option(help="Replace FILE and its manifest if they exist")] = False,
     db: DbOption = None,
 ) -> None:
-    """Export articles, one JSON object per line, streaming."""
-    from storage.export import ArticleFilter, iter_records, write_jsonl
+    """Export articles (JSON Lines, CSV or Parquet), streaming; to a file with a manifest, incrementally if asked."""
+    from storage.dumps import DumpError, Selection, plan, write_dump, write_stream
+    from storage.export import ArticleFilter
+    from storage.export_formats import FormatError, output_kind
 
-    if format != "jsonl":
-        raise UserError(f"unknown format {format!r}; supported: jsonl")
-    where = ArticleFilter(site=site, section=section, since=_parse_day(since, "--since"), until=_parse_day(until, "--until"))
+    try:
+        kind = output_kind(str(output) if output else None, format)
+    except FormatError as exc:
+        raise UserError(str(exc)) from None
+    if since_exported and output is None:
+        raise UserError("--since-exported needs -o FILE: a dump to standard output is not recorded")
+    if len(chain) > 64:
+        raise UserError("--chain: at most 64 characters")
+    where = ArticleFilter(site=site, section=section, since=_parse_day(since, "--since"), until=_parse_day(until, "--until"),
+                          column=column, source_outlet=outlet, author=author, edited=edited, removed=removed)
+    selection = Selection(where, query, one_per_story)
     _engine, sessions = open_archive(db)
-    records = iter_records(sessions, where, one_per_story=one_per_story)
-    if output is None:
-        with _utf8_stdout() as stdout:
-            count = write_jsonl(records, stdout)
-    else:
+    try:
+        if output is None:
+            if kind.format == "parquet" and _terminal(sys.stdout):
+                raise UserError("Parquet is binary: give -o FILE.parquet, or redirect standard output")
+            todo = plan(sessions, selection, chain, after_run, since_exported)
+            write_stream(sessions, sys.stdout.buffer, kind, selection, todo)
+            sys.stdout.buffer.flush()
+            return
+        from storage.dumps import check_destination
+
+        check_destination(output, overwrite)
         try:
             output.parent.mkdir(parents=True, exist_ok=True)
-            opener = gzip.open if output.suffix == ".gz" else open
-            with opener(output, "wt", encoding="utf-8") as out:
-                count = write_jsonl(records, out)
         except OSError as exc:
             raise UserError(f"cannot write {output}: {exc.strerror}") from None
-        err.print(f"{count} articles written to {output}")
+        todo = plan(sessions, selection, chain, after_run, since_exported)
+        manifest = write_dump(sessions, output, kind, selection, todo, chain, overwrite)
+    except (DumpError, FormatError) as exc:
+        raise UserError(str(exc)) from None
+    except OSError as exc:
+        raise UserError(f"cannot write {output or 'standard output'}: {exc.strerror or exc}") from None
+    basis = manifest["incremental"]
+    how = ("" if basis is None else f" (after run {basis['after_run']})" if basis["after_run"] is not None
+           else f" (since dump {basis['previous_dump']})" if basis["previous_dump"] else " (no earlier dump: everything)")
+    err.print(f"{manifest['counts']['articles']} articles written to {output}{how}; "
+              f"manifest {output.name}.manifest.json, dump {manifest['dump_id']}", soft_wrap=True, highlight=False)
+
+
+def _coverage(db: str | None, site: str | None, since: str | None, until: str | None):
+    """(sessions, storage.stats.Coverage) of the selection, or a UserError naming what is wrong."""
+    from storage.stats import UnknownSite, coverage
+
+    first, last = _parse_day(since, "--since"), _parse_day(until, "--until")
+    if first and last and first > last:
+        raise UserError(f"--since {since} is after --until {until}")
+    _engine, sessions = open_archive(db)
+    try:
+        return sessions, coverage(sessions, site, first, last)
+    except UnknownSite as exc:
+        raise UserError(f"{exc}; `newsarchive stats` lists the sites it holds") from None
+
+
+def _table_of(title: str, headers: tuple[str, ...], rows, numeric: int = 1) -> Table:
+    """A Rich table whose last ``numeric`` columns are right-aligned; cells are escaped (archive text)."""
+    table = Table(title=title, title_justify="left")
+    for i, header in enumerate(headers):
+        table.add_column(header, justify="right" if i >= len(headers) - numeric else "left")
+    for row in rows:
+        table.add_row(*(f"{cell:,}" if isinstance(cell, int) else escape(str(cell)) for cell in row))
+    return table
 
 
 @app.command()
 @friendly
 def stats(
     site: Annotated[str | None, typer.Option(help="Only this site")] = None,
+    by: Annotated[str | None, typer.Option(
+        help="Articles per bucket: day (the site's calendar day), section, outlet (来源) or author")] = None,
+    since: Annotated[str | None, typer.Option(help="Published on or after this day (YYYY-MM-DD, site time)")] = None,
+    until: Annotated[str | None, typer.Option(help="Published on or before this day (YYYY-MM-DD, site time)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Every figure as one JSON document, for scripts")] = False,
     runs: Annotated[int, typer.Option(help="How many recent runs to list", min=1, max=10_000)] = 5,
     db: DbOption = None,
 ) -> None:
-    """What the archive holds: articles by section and outlet, field fill rates, recent runs."""
-    from storage.stats import archive_stats, recent_runs
+    """What the archive covers: articles by section and outlet, field fill rates, duplicates merged,
+    gaps in coverage, recent runs; with --by, articles per day, section, outlet or author."""
+    from storage.stats import BUCKETS, NONE, recent_runs
 
-    _engine, sessions = open_archive(db)
-    facts = archive_stats(sessions, site)
-    console.print(f"[bold]{facts['articles']}[/] articles, {facts['aliases']} alias URLs ({resolve_db_url(db)})")
-    for title, rows in (("section", facts["by_section"]), ("source outlet", facts["by_outlet"])):
-        table = Table(title=f"Articles by {title}", title_justify="left")
-        table.add_column(title)
-        table.add_column("articles", justify="right")
-        for name, count in rows:
-            table.add_row(name, str(count))
-        console.print(table)
-    fill = Table(title="Field fill rates", title_justify="left")
-    fill.add_column("field")
-    fill.add_column("articles", justify="right")
-    fill.add_column("share", justify="right")
-    for name, (count, share) in facts["filled"].items():
-        fill.add_row(name, str(count), f"{share:.1%}")
-    for flag, count in sorted(facts["quality_flags"].items()):
-        fill.add_row(f"flag: {flag}", str(count), f"{count / max(1, facts['articles']):.1%}")
-    console.print(fill)
+    if by is not None and by not in BUCKETS:
+        raise UserError(f"--by {by!r} is not one of {', '.join(BUCKETS)}")
+    sessions, facts = _coverage(db, site, since, until)
+    if as_json:
+        document = facts.facts(by)
+        if by is None:
+            document["recent_runs"] = recent_runs(sessions, site, runs)
+        with _utf8_stdout() as out:
+            out.write(json.dumps(document, ensure_ascii=False, default=str, indent=2) + "\n")
+        return
+    total = max(1, facts.articles)
+    if by is not None:
+        rows = facts.buckets(by)
+        console.print(_table_of(f"Articles by {by} ({len(rows)} buckets)", (by, "articles", "share"),
+                                [(name, f"{n:,}", f"{n / total:.1%}") for name, n in rows], numeric=2))
+        if by == "day" and facts.undated:
+            console.print(f"{facts.undated:,} undated articles are on no day")
+        if by == "author":
+            console.print("An article with several authors counts once for each; shares are of all articles.")
+        return
+    span = f", {facts.first_day} to {facts.last_day}" if facts.first_day else ""
+    console.print(f"[bold]{facts.articles:,}[/] articles ({facts.undated:,} undated){span} "
+                  f"({escape(resolve_db_url(db))})", highlight=False)
+    console.print(_table_of("Articles by section", ("section", "articles"), facts.buckets("section")))
+    outlets = facts.buckets("outlet")
+    console.print(_table_of("Articles by source outlet (来源)", ("source outlet", "articles"),
+                            [*outlets[:15], *([(f"… {len(outlets) - 15} more", "")] if len(outlets) > 15 else [])]))
+    fill = [(name, f"{count:,}", f"{share:.1%}") for name, (count, share) in facts.fill_rates().items()]
+    fill += [(f"flag: {flag}", f"{count:,}", f"{count / total:.1%}") for flag, count in sorted(facts.quality_flags.items())]
+    console.print(_table_of("Field fill rates", ("field", "articles", "share"), fill, numeric=2))
+    d = facts.duplicates
+    console.print(_table_of("Duplicates merged", ("what", "count"), [
+        ("alias URLs (same-site duplicates stored once)", d["alias_urls"]),
+        ("stories with more than one copy", d["stories_with_copies"]),
+        ("copies beyond the first in those stories", d["copies_beyond_first"])]))
+    console.print(_table_of("Gaps in coverage (days without an article)",
+                            ("site", "section", "from", "to", "missing days", "gaps", "longest"),
+                            [(s["site"], s["section"] or NONE, s["first"], s["last"], s["days_missing"], s["gaps"],
+                              s["longest_gap"]) for s in facts.sections], numeric=3))
     table = Table(title="Recent runs", title_justify="left")
     for column in ("run", "site", "started (UTC)", "outcome", "pages", "new", "dupes", "failed"):
         table.add_column(column)
@@ -294,6 +380,30 @@ def stats(
             str(sum(s.get("failures", {}).values())) if s else "",
         )
     console.print(table)
+
+
+@app.command()
+@friendly
+def report(
+    output: Annotated[Path, typer.Option("-o", "--output", help="The HTML file to write (replaced)")],
+    site: Annotated[str | None, typer.Option(help="Only this site")] = None,
+    since: Annotated[str | None, typer.Option(help="Published on or after this day (YYYY-MM-DD, site time)")] = None,
+    until: Annotated[str | None, typer.Option(help="Published on or before this day (YYYY-MM-DD, site time)")] = None,
+    db: DbOption = None,
+) -> None:
+    """Write the coverage figures as one self-contained HTML page (tables and charts; opens offline)."""
+    from sqlalchemy.engine import make_url
+
+    from storage.report import render_report
+
+    _sessions, facts = _coverage(db, site, since, until)
+    page = render_report(facts, source=make_url(resolve_db_url(db)).render_as_string(hide_password=True))
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(page, encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"cannot write {output}: {exc.strerror or exc}") from None
+    err.print(f"report of {facts.articles:,} articles written to {output}")
 
 
 @app.command()
@@ -358,10 +468,8 @@ def search(
     jsonl rows are the export's records plus snippet and score."""
     import csv
 
-    from storage.export import ArticleFilter, records
-    from storage.models import Article, Site
-    from storage.search import QueryError, index_missing, parse, snippet
-    from storage.search import search as run_search
+    from storage.export import ArticleFilter
+    from storage.search import RANK_WINDOW, QueryError, index_missing, parse, results
 
     if format not in ("table", "jsonl", "csv"):
         raise UserError(f"--format {format!r} is not one of table, jsonl, csv")
@@ -379,15 +487,14 @@ def search(
     if count:
         err.print(f"{count} archived articles added to the search index first")
     with sessions() as session:
-        hits = run_search(session, parsed, where, sort, limit or None)
-        by_id = {a.id: a for a in session.query(Article).filter(Article.id.in_([h.article_id for h in hits]))}
-        articles = [by_id[h.article_id] for h in hits]
-        sites = {s.id: s for s in session.query(Site)}
-        results = [(record, *snippet(article.title, article.text, parsed), hit.score)
-                   for hit, article, record in zip(hits, articles, records(session, articles, sites))]
+        shown = results(session, parsed, where, sort, limit or None)
+    found = [(r.record, r.snippet, r.marks, r.score) for r in shown]
+    if shown and shown[0].ranked >= RANK_WINDOW:
+        err.print(f"{RANK_WINDOW:,} or more articles match: ranked by relevance among the {RANK_WINDOW:,} most "
+                  "recently archived; narrow the query, or --sort date, or --limit 0 to rank every match")
     if format == "jsonl":
         with _utf8_stdout() as out:
-            for record, line, _marks, score in results:
+            for record, line, _marks, score in found:
                 out.write(json.dumps({**record, "snippet": line, "score": score}, ensure_ascii=False) + "\n")
         return
     if format == "csv":
@@ -395,18 +502,18 @@ def search(
             writer = csv.writer(out)
             writer.writerow(["article_id", "published_at", "site", "section", "source_outlet", "title", "canonical_url",
                              "score", "snippet"])
-            for record, line, _marks, score in results:
+            for record, line, _marks, score in found:
                 writer.writerow([record["article_id"], record["published_at"] or "", record["site"],
                                  record["section"] or "", record["source_outlet"] or "", record["title"],
                                  record["canonical_url"], "" if score is None else f"{score:.4f}", line])
         return
-    if not results:
+    if not found:
         console.print("no article matches")
         return
-    table = Table(title=f"{len(results)} result(s) for {escape(query)}", title_justify="left")
+    table = Table(title=f"{len(found)} result(s) for {escape(query)}", title_justify="left")
     for name in ("published", "site", "section", "title", "in context"):
         table.add_column(name, overflow="fold")
-    for record, line, marks, _score in results:
+    for record, line, marks, _score in found:
         context, at = Text(), 0
         for start, end in marks:
             context.append(line[at:start])
@@ -782,7 +889,7 @@ def demo(
     finally:
         server.stop()
     _engine, sessions = open_archive(str(DEMO_DB))
-    with DEMO_JSONL.open("w", encoding="utf-8") as out:
+    with DEMO_JSONL.open("wb") as out:
         count = write_jsonl(iter_records(sessions), out)
     runs = [run_record(sessions, run_id) for run_id in run_ids]
     summary = _sum_summaries([run["summary"] for run in runs])

@@ -90,6 +90,51 @@ def serialize_stories(session: Session) -> None:
         write_lock(session)
 
 
+# -- coverage statistics (storage/stats.py) ----------------------------------------------------------
+
+
+def local_day(session: Session, column: Any, zone: str, stretches: Sequence[tuple[Any, int]]):
+    """``column`` (a time stored in UTC) as the text YYYY-MM-DD of its calendar day in the time zone
+    ``zone``, in SQL, so that GROUP BY counts articles per local day without reading them.
+    PostgreSQL converts with its own time zone database. SQLite has none: ``stretches`` are the
+    zone's UTC offsets over the times to bucket, ``[(from, seconds east of UTC), …]`` in order
+    (``from`` None for the first; storage.stats.utc_offsets), and each stretch shifts by its
+    offset: one CASE branch per offset change (none for Asia/Shanghai, two a year with summer time)."""
+    from sqlalchemy import case
+
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone(zone, column), "YYYY-MM-DD")
+    shifted = [func.date(column, f"{seconds:+d} seconds") for _start, seconds in stretches]
+    if len(shifted) == 1:
+        return shifted[0]
+    # a time before the next stretch's start belongs to this stretch
+    return case(*((column < start, day) for (start, _), day in zip(stretches[1:], shifted)), else_=shifted[-1])
+
+
+def _json_list(session: Session, column: Any):
+    """``column`` (JSON) where it holds a list, else an empty list: neither backend's list
+    functions may meet anything else (PostgreSQL raises on a scalar, SQLite iterates it)."""
+    from sqlalchemy import case, literal_column
+
+    if session.get_bind().dialect.name == "postgresql":
+        return case((func.json_typeof(column) == "array", column), else_=literal_column("'[]'::json"))
+    return case((func.json_type(column) == "array", column), else_=literal_column("'[]'"))
+
+
+def json_elements(session: Session, column: Any):
+    """The elements of a JSON list column as a table with one text column ``value``, one row per
+    element, joined to the row holding them with ``join(elements, true())``: SQLite's json_each
+    (implicitly lateral), PostgreSQL's json_array_elements_text in a LATERAL join."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.json_array_elements_text(_json_list(session, column)).table_valued("value").lateral()
+    return func.json_each(_json_list(session, column)).table_valued("value")
+
+
+def json_length(session: Session, column: Any):
+    """The number of elements of a JSON list column (0 where it holds anything but a list)."""
+    return func.json_array_length(_json_list(session, column))
+
+
 # -- full-text search (storage/search.py builds the token streams and parses queries) ---------------
 
 
@@ -200,3 +245,4 @@ def search_match(session: Session, groups: list[list[tuple[bool, list[str]]]],
         expression = f"({expression}) NOT (" + " OR ".join(phrase(*t) for t in excluded) + ")"
     condition = text("article_search MATCH :expression").bindparams(expression=expression)
     return index, key, condition, literal_column("-bm25(article_search)")  # bm25: lower is better
+

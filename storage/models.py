@@ -158,6 +158,7 @@ class Article(Base):
     __table_args__ = (
         Index("ix_articles_site_hash", "site_id", "content_hash"),
         Index("ix_articles_site_published", "site_id", "published_at"),
+        # ix_articles_published (newest first, undated last) is backend-specific: migration 0008
     )
 
 
@@ -290,3 +291,27 @@ class CrawlLock(Base):
     owner: Mapped[str] = mapped_column(Text)  # host:pid:process start time
     acquired_at: Mapped[datetime]
     heartbeat_at: Mapped[datetime]
+
+
+class ExportDump(Base):
+    """One finished export to a file (storage/dumps.py): what it selected, what it wrote, and the
+    archive's high-water marks read before it, from which the next ``--since-exported`` starts."""
+
+    __tablename__ = "export_dumps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chain: Mapped[str] = mapped_column(String(64), server_default="")  # --chain: independent series of one selection
+    selection_key: Mapped[str] = mapped_column(String(64), index=True)  # sha256 of the selection and the chain
+    selection: Mapped[dict[str, Any]]  # filters, query, one per story
+    format: Mapped[str] = mapped_column(String(16))
+    output: Mapped[str] = mapped_column(Text)  # the file as given (absolute)
+    files: Mapped[list[Any]]  # [{name, bytes, sha256}] (the data file, then its manifest)
+    basis: Mapped[dict[str, Any] | None]  # {"after_run": N}, {"previous_dump": id}, or None (everything)
+    articles: Mapped[int]
+    # the largest id of each table when the dump began: what the next incremental dump compares with
+    max_article_id: Mapped[int] = mapped_column(Integer)
+    max_version_id: Mapped[int] = mapped_column(Integer)
+    max_event_id: Mapped[int] = mapped_column(Integer)
+    max_url_id: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime]

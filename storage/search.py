@@ -229,31 +229,120 @@ def ensure_current(sessions) -> bool:
         return dialect.search_scheme(session, current_scheme())
 
 
+# With a limit, relevance ranks at most this many matches, the most recently archived: a term
+# in most articles (a single common character) would otherwise cost a score for every one of
+# them, seconds on a million articles. Results say when the window was full; without a limit
+# every match is ranked.
+RANK_WINDOW = 1000
+
+
 @dataclass
 class Hit:
     article_id: int
     score: float | None
+    ranked: int = 0  # sorted by relevance: how many matches were ranked (RANK_WINDOW: the window was full)
 
 
 def search(session, query: Query, where=None, sort: str = "relevance", limit: int | None = 50) -> list[Hit]:
-    """Articles matching ``query`` and the filters (``storage.export.ArticleFilter``), best or newest first."""
+    """Articles matching ``query`` and the filters (``storage.export.ArticleFilter``), best
+    (among the RANK_WINDOW most recently archived matches) or newest first."""
+    from sqlalchemy import exists, func, select
+
+    from .export import ArticleFilter, filtered
+    from .models import Article
+
+    if sort not in ("relevance", "date"):
+        raise QueryError(f"sort by relevance or date, not {sort!r}")
+    matches, key, condition, relevance = _matching(session, query, where)
+    if sort == "date":
+        newest = (Article.published_at.desc().nulls_last(), Article.id.desc())
+        plan = _date_plan(session, key, condition, limit)
+        if plan == "gather":
+            # every match's id first, then the articles newest first (ix_articles_published), keeping
+            # those: `+ 0` stops the id list from driving the join (reading each fat row, sorting all)
+            ids = select(key).where(condition)
+            matches = filtered(session, select(Article.id).where((Article.id + 0).in_(ids)), where or ArticleFilter())
+        elif plan == "walk":
+            # the newest articles checked against the index one by one: a common term has 20
+            # matches among the newest few hundred
+            matches = filtered(session, select(Article.id).where(exists().where(key == Article.id, condition)),
+                               where or ArticleFilter())
+        statement = matches.order_by(*newest)
+        if limit:
+            statement = statement.limit(limit)
+        return [Hit(article_id, None) for article_id in session.scalars(statement)]
+    # the index's own order (newest archived first) lets the window stop early instead of sorting every match
+    window = matches.add_columns(relevance.label("score"))
+    window = (window.order_by(key.desc()).limit(RANK_WINDOW) if limit else window).subquery()
+    statement = select(window.c.id, window.c.score, func.count().over()).order_by(window.c.score.desc(), window.c.id.desc())
+    if limit:
+        statement = statement.limit(limit)
+    return [Hit(article_id, score, ranked) for article_id, score, ranked in session.execute(statement)]
+
+
+def matching_ids(session, query: Query, where=None) -> set[int]:
+    """Every article matching ``query`` and the filters, unranked and unsorted (export --query)."""
+    return set(session.scalars(_matching(session, query, where)[0]))
+
+
+def _matching(session, query: Query, where):
+    """(SELECT of the matching articles' ids, the index's id column, the match condition, the
+    relevance expression)."""
     from sqlalchemy import select
 
     from . import dialect
     from .export import ArticleFilter, filtered
     from .models import Article
 
-    if sort not in ("relevance", "date"):
-        raise QueryError(f"sort by relevance or date, not {sort!r}")
     groups = [[(t.unigram, t.alternatives) for t in group] for group in query.groups]
     excluded = [(t.unigram, t.alternatives) for t in query.excluded]
     index, key, condition, relevance = dialect.search_match(session, groups, excluded)
-    statement = select(Article.id, relevance.label("score")).select_from(index.join(Article, Article.id == key))
-    statement = filtered(session, statement.where(condition), where or ArticleFilter())
-    if sort == "date":
-        statement = statement.order_by(Article.published_at.desc().nulls_last(), Article.id.desc())
-    else:
-        statement = statement.order_by(relevance.desc(), Article.id.desc())
-    if limit:
-        statement = statement.limit(limit)
-    return [Hit(article_id, score) for article_id, score in session.execute(statement)]
+    statement = select(Article.id).select_from(index.join(Article, Article.id == key)).where(condition)
+    return filtered(session, statement, where or ArticleFilter()), key, condition, relevance
+
+
+# Date order on SQLite, whose planner cannot see how many articles an FTS5 query matches: up
+# to JOIN_PLAN_MAX matches are read and sorted; up to DATE_PLAN_CAP their ids are gathered and the
+# newest articles kept; more, and the newest articles are checked one by one (storage/search.py,
+# measured on a million articles: each plan is the fastest in its range).
+JOIN_PLAN_MAX = 2000
+DATE_PLAN_CAP = 100_000
+
+
+def _date_plan(session, key, condition, limit: int | None) -> str:
+    """"join", "gather" or "walk" (see above); PostgreSQL's planner chooses by itself: "join"."""
+    from sqlalchemy import func, select
+
+    if not limit or session.get_bind().dialect.name != "sqlite":
+        return "join"
+    counted = select(func.count()).select_from(select(key).where(condition).limit(DATE_PLAN_CAP).subquery())
+    matches = session.scalar(counted)
+    return "join" if matches < JOIN_PLAN_MAX else "gather" if matches < DATE_PLAN_CAP else "walk"
+
+
+@dataclass
+class Result:
+    """One search result as shown and exported: the export record, its KWIC snippet with the
+    hits' (start, end) in it, and the relevance (None when sorted by date)."""
+
+    record: dict
+    snippet: str
+    marks: list[tuple[int, int]]
+    score: float | None
+    ranked: int = 0  # as Hit.ranked
+
+
+def results(session, query: Query, where=None, sort: str = "relevance", limit: int | None = 50) -> list[Result]:
+    """``search`` with each hit's export record (aliases, story) and snippet: what the
+    `search` command prints, in its order."""
+    from sqlalchemy import select
+
+    from .export import records
+    from .models import Article, Site
+
+    hits = search(session, query, where, sort, limit)
+    by_id = {a.id: a for a in session.scalars(select(Article).where(Article.id.in_([h.article_id for h in hits])))}
+    articles = [by_id[h.article_id] for h in hits]
+    sites = {s.id: s for s in session.scalars(select(Site))}
+    return [Result(record, *snippet(article.title, article.text, query), hit.score, hit.ranked)
+            for hit, article, record in zip(hits, articles, records(session, articles, sites))]

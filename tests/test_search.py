@@ -107,6 +107,62 @@ def test_filters_and_date_order(searchable):
     assert set(_found(sessions, uids, "民族", ArticleFilter(removed=False))) == {"unity", "party"}
 
 
+@pytest.fixture
+def many(archive):
+    """120 articles sharing 高原 (and every other one 湖泊), published over 120 hours, some undated."""
+    archive, sessions, site_id = archive
+    run = archive.start_run(site_id)
+    for i in range(120):
+        url = f"http://www.qhnews.com/sz/system/2024/06/01/{i:06d}.shtml"
+        published = None if i % 17 == 0 else (T0 + timedelta(hours=(i * 37) % 120)).isoformat()
+        record = {**_record("weather", "时政", published, []), "url": url, "canonical_url": url, "page_urls": [url],
+                  "title": f"高原第{i}期", "text": f"高原{'湖泊' if i % 2 else '草场'}观测记录{i}号。"}
+        fetch = FetchRecord(kind="article", url=url, site_url=url, status=200, fetched_at=T0)
+        archive.record(run, site_id, [fetch], record)
+    return sessions
+
+
+@pytest.mark.parametrize("join_max, cap, plan", [(10**9, 10**9, "join"), (0, 10**9, "gather"), (0, 0, "walk")])
+def test_date_order_is_exact_whichever_way_it_is_read(many, monkeypatch, join_max, cap, plan):
+    from storage import dialect as dialect_module
+    from storage import search as search_module
+
+    monkeypatch.setattr(search_module, "JOIN_PLAN_MAX", join_max)
+    monkeypatch.setattr(search_module, "DATE_PLAN_CAP", cap)
+    sessions = many
+    with sessions() as session:
+        sqlite = session.get_bind().dialect.name == "sqlite"
+        groups = [[(t.unigram, t.alternatives) for t in parse("高原").terms]]
+        _index, key, condition, _relevance = dialect_module.search_match(session, groups, [])
+        # SQLite reads the plan the counts call for; PostgreSQL's planner decides
+        assert search_module._date_plan(session, key, condition, 5) == (plan if sqlite else "join")
+        rows = session.execute(select(Article.id, Article.published_at)).all()
+        expected = [i for i, _ in sorted(rows, key=lambda r: (r[1] is None, -(r[1].timestamp() if r[1] else 0), -r[0]))]
+        assert [h.article_id for h in search(session, parse("高原"), None, "date", 5)] == expected[:5]
+        assert [h.article_id for h in search(session, parse("高原"), None, "date", 200)] == expected
+        odd = [i for i in expected if session.get(Article, i).text.startswith("高原湖泊")]
+        assert [h.article_id for h in search(session, parse("高原 湖泊"), None, "date", 7)] == odd[:7]
+        since = ArticleFilter(since=date(2024, 6, 17))
+        dated = [i for i in expected if (p := dict(rows)[i]) and p >= datetime(2024, 6, 16, 16, tzinfo=timezone.utc)]
+        assert [h.article_id for h in search(session, parse("高原"), since, "date", 50)] == dated[:50]
+
+
+def test_relevance_ranks_the_most_recently_archived_matches_when_there_are_many(many, monkeypatch):
+    from storage import search as search_module
+
+    monkeypatch.setattr(search_module, "RANK_WINDOW", 30)
+    with many() as session:
+        hits = search(session, parse("高原"), None, "relevance", 10)
+        newest = sorted(session.scalars(select(Article.id)).all())[-30:]
+        assert len(hits) == 10 and {h.article_id for h in hits} <= set(newest)
+        assert all(h.ranked == 30 for h in hits)  # the window was full: the command says so
+        assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+        rare = search(session, parse("观测记录7号"), None, "relevance", 10)
+        assert [h.ranked for h in rare] == [1]
+        every = search(session, parse("高原"), None, "relevance", None)  # no limit: every match ranked
+        assert len(every) == 120 and every[0].ranked == 120
+
+
 def test_an_edited_article_is_found_by_its_new_text_only(searchable):
     archive, sessions, site_id, run, records, uids = searchable
     edited = {**records["weather"], "text": "今天白天全省大部小雨转阴，西宁地区气温8到19摄氏度。"}
