@@ -248,16 +248,22 @@ def search(session, query: Query, where=None, sort: str = "relevance", limit: in
     (among the RANK_WINDOW most recently archived matches) or newest first."""
     from sqlalchemy import exists, func, select
 
+    from . import dialect
     from .export import ArticleFilter, filtered
     from .models import Article
 
     if sort not in ("relevance", "date"):
         raise QueryError(f"sort by relevance or date, not {sort!r}")
     matches, key, condition, relevance = _matching(session, query, where)
+    few = dialect.search_few(session, key, condition, FEW) if limit else None
+    if few is not None:  # PostgreSQL, a rare term: its matches by id, then the filters and the order on them
+        matches = matches.where(Article.id.in_(few))
     if sort == "date":
         newest = (Article.published_at.desc().nulls_last(), Article.id.desc())
         plan = _date_plan(session, key, condition, limit)
-        if plan == "gather":
+        if few is not None:
+            matches = filtered(session, select(Article.id).where(Article.id.in_(few)), where or ArticleFilter())
+        elif plan == "gather":
             # every match's id first, then the articles newest first (ix_articles_published), keeping
             # those: `+ 0` stops the id list from driving the join (reading each fat row, sorting all)
             ids = select(key).where(condition)
@@ -307,6 +313,7 @@ def _matching(session, query: Query, where):
 # measured on a million articles: each plan is the fastest in its range).
 JOIN_PLAN_MAX = 2000
 DATE_PLAN_CAP = 100_000
+FEW = 2000  # PostgreSQL: up to this many matches are read by id first (storage.dialect.search_few)
 
 
 def _date_plan(session, key, condition, limit: int | None) -> str:

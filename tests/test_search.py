@@ -122,13 +122,17 @@ def many(archive):
     return sessions
 
 
-@pytest.mark.parametrize("join_max, cap, plan", [(10**9, 10**9, "join"), (0, 10**9, "gather"), (0, 0, "walk")])
-def test_date_order_is_exact_whichever_way_it_is_read(many, monkeypatch, join_max, cap, plan):
+@pytest.mark.parametrize("join_max, cap, few, plan", [
+    (10**9, 10**9, 2000, "join"), (0, 10**9, 2000, "gather"), (0, 0, 2000, "walk"),
+    (0, 0, 0, "walk"),  # on PostgreSQL: not read by id first (search_few), its planner's own plan
+])
+def test_date_order_is_exact_whichever_way_it_is_read(many, monkeypatch, join_max, cap, few, plan):
     from storage import dialect as dialect_module
     from storage import search as search_module
 
     monkeypatch.setattr(search_module, "JOIN_PLAN_MAX", join_max)
     monkeypatch.setattr(search_module, "DATE_PLAN_CAP", cap)
+    monkeypatch.setattr(search_module, "FEW", few)
     sessions = many
     with sessions() as session:
         sqlite = session.get_bind().dialect.name == "sqlite"
@@ -147,10 +151,12 @@ def test_date_order_is_exact_whichever_way_it_is_read(many, monkeypatch, join_ma
         assert [h.article_id for h in search(session, parse("高原"), since, "date", 50)] == dated[:50]
 
 
-def test_relevance_ranks_the_most_recently_archived_matches_when_there_are_many(many, monkeypatch):
+@pytest.mark.parametrize("few", [2000, 0])  # PostgreSQL: rare terms are read by id first, others not
+def test_relevance_ranks_the_most_recently_archived_matches_when_there_are_many(many, monkeypatch, few):
     from storage import search as search_module
 
     monkeypatch.setattr(search_module, "RANK_WINDOW", 30)
+    monkeypatch.setattr(search_module, "FEW", few)
     with many() as session:
         hits = search(session, parse("高原"), None, "relevance", 10)
         newest = sorted(session.scalars(select(Article.id)).all())[-30:]
