@@ -84,6 +84,8 @@ def _http_address(value: str, option: str, example: str) -> None:
 @contextmanager
 def _utf8_stdout(newline: str = "\n"):
     """Standard output as UTF-8 whatever the terminal's locale says: the formats are UTF-8 (README)."""
+    if sys.stdout is None:
+        raise UserError("standard output is closed")
     out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline=newline)
     try:
         yield out
@@ -246,6 +248,8 @@ def export(
     db: DbOption = None,
 ) -> None:
     """Export articles (JSON Lines, CSV or Parquet), streaming; to a file with a manifest, incrementally if asked."""
+    from sqlalchemy.exc import OperationalError
+
     from storage.dumps import DumpError, Selection, plan, write_dump, write_stream
     from storage.export import ArticleFilter
     from storage.export_formats import FormatError, output_kind
@@ -266,7 +270,9 @@ def export(
         if output is None:
             if kind.format == "parquet" and _terminal(sys.stdout):
                 raise UserError("Parquet is binary: give -o FILE.parquet, or redirect standard output")
-            todo = plan(sessions, selection, chain, after_run, since_exported)
+            if sys.stdout is None:
+                raise UserError("standard output is closed: give -o FILE")
+            todo = plan(sessions, selection, chain, after_run, since_exported, record=False)
             write_stream(sessions, sys.stdout.buffer, kind, selection, todo)
             sys.stdout.buffer.flush()
             return
@@ -278,9 +284,11 @@ def export(
         except OSError as exc:
             raise UserError(f"cannot write {output}: {exc.strerror}") from None
         todo = plan(sessions, selection, chain, after_run, since_exported)
-        manifest = write_dump(sessions, output, kind, selection, todo, chain, overwrite)
+        manifest = write_dump(sessions, output, kind, selection, todo, overwrite)
     except (DumpError, FormatError) as exc:
         raise UserError(str(exc)) from None
+    except OperationalError as exc:  # locked by a long writer, a lock timeout: nothing was replaced
+        raise UserError(f"the archive is busy, nothing was written: {exc.orig}") from None
     except OSError as exc:
         raise UserError(f"cannot write {output or 'standard output'}: {exc.strerror or exc}") from None
     basis = manifest["incremental"]

@@ -86,6 +86,8 @@ def high_water_marks(sessions: sessionmaker[Session]) -> Marks:
     can appear later. Tables in the order writers take them (articles first), against deadlocks."""
     with sessions.begin() as session:
         if session.get_bind().dialect.name == "postgresql":
+            # a writer holding on (a long re-extraction) makes the dump fail with a clear message, not wait for ever
+            session.execute(text("SET LOCAL lock_timeout = '60s'"))
             session.execute(text("LOCK TABLE articles, article_urls, article_versions, article_events IN SHARE MODE"))
         return Marks(*(session.scalar(select(func.coalesce(func.max(column), 0)))
                        for column in (Article.id, ArticleVersion.id, ArticleEvent.id, ArticleUrl.id)))
@@ -122,8 +124,13 @@ def _changed(session: Session, new, version, event, url) -> set[int]:
 
 
 def previous_dump(session: Session, key: str) -> ExportDump | None:
-    return session.scalars(select(ExportDump).where(ExportDump.selection_key == key).order_by(ExportDump.id.desc())
-                           .limit(1)).first()
+    """The latest dump of the selection and chain that held all of it up to its marks: a full dump
+    or a ``--since-exported`` one. An ``--after-run`` dump is skipped: it left out whatever its run
+    boundary did, which the chain would then never see."""
+    for dump in session.scalars(select(ExportDump).where(ExportDump.selection_key == key).order_by(ExportDump.id.desc())):
+        if not dump.basis or "after_run" not in dump.basis:
+            return dump
+    return None
 
 
 def query_ids(sessions: sessionmaker[Session], query: str, where: ArticleFilter) -> set[int]:
@@ -146,21 +153,30 @@ class Plan:
 
     ids: set[int] | None  # None: every article the filters select
     basis: dict[str, Any] | None
-    marks: Marks
+    marks: Marks | None  # None: not to be recorded (standard output)
+    chain: str = ""
 
 
 def plan(sessions: sessionmaker[Session], selection: Selection, chain: str = "", after_run: int | None = None,
-         since_exported: bool = False) -> Plan:
-    """The marks (read first), then the articles: the query's matches, those changed after the run
-    or the previous dump of this selection and chain (the whole selection when there is none)."""
+         since_exported: bool = False, record: bool = True) -> Plan:
+    """The marks (read first, for a dump to be recorded), then the articles: the query's matches,
+    those changed after the run or the previous dump of this selection and chain (the whole
+    selection when there is none)."""
+    from .models import Site
+
     if after_run is not None and since_exported:
         raise DumpError("give --after-run or --since-exported, not both")
     if after_run is not None and after_run < 0:
         raise DumpError(f"--after-run {after_run}: a run id is a positive number (`newsarchive runs`)")
-    marks = high_water_marks(sessions)
+    if since_exported and not record:
+        raise DumpError("--since-exported needs a dump that is recorded (-o FILE)")
+    marks = high_water_marks(sessions) if record else None
     ids: set[int] | None = None
     basis: dict[str, Any] | None = None
     with sessions() as session:
+        if selection.where.site and session.scalar(select(Site.id).where(Site.name == selection.where.site)) is None:
+            known = ", ".join(session.scalars(select(Site.name).order_by(Site.name))) or "none yet"
+            raise DumpError(f"--site {selection.where.site}: the archive holds no such site (it holds: {known})")
         if after_run is not None:
             ids, basis = changed_after_run(session, after_run), {"after_run": after_run}
         elif since_exported:
@@ -172,7 +188,7 @@ def plan(sessions: sessionmaker[Session], selection: Selection, chain: str = "",
     if selection.query:
         matches = query_ids(sessions, selection.query, selection.where)
         ids = matches if ids is None else ids & matches
-    return Plan(ids, basis, marks)
+    return Plan(ids, basis, marks, chain)
 
 
 def manifest_path(output: Path) -> Path:
@@ -185,6 +201,8 @@ def check_destination(output: Path, overwrite: bool) -> None:
         raise DumpError(f"{output.name} is a manifest's name: name the data file, its manifest is written beside it")
     if output.is_dir():
         raise DumpError(f"{output} is a folder: name a file in it")
+    if manifest_path(output).is_dir():
+        raise DumpError(f"{manifest_path(output)} is a folder: the manifest cannot be written beside {output.name}")
     taken = [p for p in (output, manifest_path(output)) if p.exists()]
     if taken and not overwrite:
         raise DumpError(f"{taken[0]} exists (an earlier dump?); choose another name, or --overwrite to replace it")
@@ -199,9 +217,9 @@ def _version() -> str:
         return "unknown"
 
 
-def _atomic_write(path: Path, write) -> tuple[int, str, Any]:
-    """Write through ``write(sink)`` into a temporary file beside ``path``, then rename it into
-    place: a failed dump leaves no half file and replaces nothing. (bytes, sha256, result)."""
+def _temporary_write(path: Path, write) -> tuple[Path, int, str, Any]:
+    """Write through ``write(sink)`` into a temporary file beside ``path`` (synced), to be renamed
+    into place once everything else has succeeded. (temporary, bytes, sha256, result)."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.partial")
     try:
         with open(temporary, "xb") as raw:
@@ -209,16 +227,34 @@ def _atomic_write(path: Path, write) -> tuple[int, str, Any]:
             result = write(sink)
             raw.flush()
             os.fsync(raw.fileno())
-        os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
-    return sink.bytes, sink.sha256.hexdigest(), result
+    return temporary, sink.bytes, sink.sha256.hexdigest(), result
 
 
 def iter_dump(sessions: sessionmaker[Session], selection: Selection, the_plan: Plan, batch: int = 1000) -> Iterator[dict]:
-    ids = None if the_plan.ids is None else sorted(the_plan.ids)
+    ids = the_plan.ids
+    if ids is not None and selection.one_per_story:
+        ids = _with_their_stories(sessions, ids)
     return iter_records(sessions, selection.where, batch=batch, one_per_story=selection.one_per_story, ids=ids)
+
+
+def _with_their_stories(sessions: sessionmaker[Session], ids: set[int]) -> set[int]:
+    """``ids`` and every other copy of their stories: a story one of whose copies changed is
+    given again, by the copy a full dump would choose (its original), not by the changed one."""
+    found, chunk = set(ids), 5000
+    ordered = sorted(ids)
+    with sessions() as session:
+        stories: set[int] = set()
+        for start in range(0, len(ordered), chunk):
+            stories.update(session.scalars(select(Article.story_id).where(
+                Article.id.in_(ordered[start:start + chunk]), Article.story_id.is_not(None))))
+        ordered_stories = sorted(stories)
+        for start in range(0, len(ordered_stories), chunk):
+            found.update(session.scalars(select(Article.id).where(
+                Article.story_id.in_(ordered_stories[start:start + chunk]))))
+    return found
 
 
 def write_stream(sessions: sessionmaker[Session], out: IO[bytes], kind: OutputKind, selection: Selection,
@@ -228,26 +264,37 @@ def write_stream(sessions: sessionmaker[Session], out: IO[bytes], kind: OutputKi
 
 
 def write_dump(sessions: sessionmaker[Session], output: Path, kind: OutputKind, selection: Selection,
-               the_plan: Plan, chain: str = "", overwrite: bool = False) -> dict[str, Any]:
-    """Write the data file, then its manifest, then record the dump; returns the manifest.
-    Should recording fail after the files are written, the next ``--since-exported`` starts from
-    the dump before: its articles come again (at least once)."""
+               the_plan: Plan, overwrite: bool = False) -> dict[str, Any]:
+    """Write the data file and its manifest under temporary names, record the dump (which takes
+    the archive's write lock), then rename both into place and commit: an export or a database
+    that fails leaves the earlier files as they were. Should the commit itself fail after the
+    renames, the next ``--since-exported`` starts from the dump before (at least once)."""
+    if the_plan.marks is None:
+        raise ValueError("a recorded dump needs the plan's high-water marks (plan(..., record=True))")
     check_destination(output, overwrite)
     started = datetime.now(timezone.utc)
-    size, digest, count = _atomic_write(output, lambda sink: write_records(
+    data, size, digest, count = _temporary_write(output, lambda sink: write_records(
         iter_dump(sessions, selection, the_plan), sink, kind, selection.one_per_story))
-    files = [{"name": output.name, "bytes": size, "sha256": digest}]
-    with sessions.begin() as session:
-        row = ExportDump(chain=chain, selection_key=selection.key(chain), selection=selection.as_json(),
-                         format=kind.suffix.lstrip("."), output=str(output.resolve()), files=files,
-                         basis=the_plan.basis, articles=count, max_article_id=the_plan.marks.articles,
-                         max_version_id=the_plan.marks.versions, max_event_id=the_plan.marks.events,
-                         max_url_id=the_plan.marks.urls, started_at=started, finished_at=datetime.now(timezone.utc))
-        session.add(row)
-        session.flush()
-        manifest = build_manifest(row.id, kind, selection, chain, the_plan, count, files, started)
-        _atomic_write(manifest_path(output), lambda sink: sink.write(
-            (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")))
+    written = [data]
+    try:
+        files = [{"name": output.name, "bytes": size, "sha256": digest}]
+        with sessions.begin() as session:
+            row = ExportDump(chain=the_plan.chain, selection_key=selection.key(the_plan.chain),
+                             selection=selection.as_json(), format=kind.suffix.lstrip("."), output=str(output.resolve()),
+                             files=files, basis=the_plan.basis, articles=count, max_article_id=the_plan.marks.articles,
+                             max_version_id=the_plan.marks.versions, max_event_id=the_plan.marks.events,
+                             max_url_id=the_plan.marks.urls, started_at=started, finished_at=datetime.now(timezone.utc))
+            session.add(row)
+            session.flush()
+            manifest = build_manifest(row.id, kind, selection, the_plan.chain, the_plan, count, files, started)
+            notes, *_ = _temporary_write(manifest_path(output), lambda sink: sink.write(
+                (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")))
+            written.append(notes)
+            os.replace(data, output)
+            os.replace(notes, manifest_path(output))
+    finally:
+        for temporary in written:
+            temporary.unlink(missing_ok=True)
     return manifest
 
 

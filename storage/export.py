@@ -175,17 +175,6 @@ def _decoded(row) -> SimpleNamespace:
     return SimpleNamespace(**values)
 
 
-def _chunks(ids: Iterable[int], size: int) -> Iterator[list[int]]:
-    chunk: list[int] = []
-    for article_id in ids:
-        chunk.append(article_id)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 def iter_records(sessions: sessionmaker[Session], where: ArticleFilter = ArticleFilter(), batch: int = 1000,
                  one_per_story: bool = False, ids: Iterable[int] | None = None) -> Iterator[dict]:
     """Export records in id order, read in batches (memory stays flat), all in one transaction.
@@ -212,7 +201,7 @@ def iter_records(sessions: sessionmaker[Session], where: ArticleFilter = Article
                     yield rows
         else:
             def batches() -> Iterator[list]:
-                for chunk in _chunks(ids, batch):
+                for chunk in (ids[start:start + batch] for start in range(0, len(ids), batch)):
                     if rows := session.execute(statement.where(Article.id.in_(chunk)).order_by(Article.id)).all():
                         yield rows
         for rows in batches():

@@ -305,7 +305,7 @@ class ExportDump(Base):
     selection: Mapped[dict[str, Any]]  # filters, query, one per story
     format: Mapped[str] = mapped_column(String(16))
     output: Mapped[str] = mapped_column(Text)  # the file as given (absolute)
-    files: Mapped[list[Any]]  # [{name, bytes, sha256}] (the data file, then its manifest)
+    files: Mapped[list[Any]]  # [{name, bytes, sha256}] of the data file (its manifest is beside it)
     basis: Mapped[dict[str, Any] | None]  # {"after_run": N}, {"previous_dump": id}, or None (everything)
     articles: Mapped[int]
     # the largest id of each table when the dump began: what the next incremental dump compares with

@@ -13,7 +13,7 @@ from .stats import NONE, Coverage
 # CJK fonts first, so that Chinese renders with a real CJK face wherever one is installed.
 FONTS = ('"Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", '
          '"PingFang SC", "Microsoft YaHei", "Noto Sans", sans-serif')
-TABLE_ROWS = 50  # rows of a bucket table; the rest are counted, and all are in `stats --json`
+TABLE_ROWS = 50  # rows of a bucket table; the rest are counted, and all are in `stats --json --by …`
 GAP_ROWS = 200
 
 STYLE = f"""
@@ -78,7 +78,7 @@ def _number(value: object) -> str:
 
 
 def _more(total: int, shown: int, what: str) -> str:
-    return f'<p class="note">… and {total - shown:,} more {esc(what)} (all of them: <code>newsarchive stats --json</code>).</p>' \
+    return f'<p class="note">… and {total - shown:,} more {esc(what)} (all of them: <code>newsarchive stats --json --by section|outlet|author</code>).</p>' \
         if total > shown else ""
 
 

@@ -309,8 +309,8 @@ def _matching(session, query: Query, where):
 
 # Date order on SQLite, whose planner cannot see how many articles an FTS5 query matches: up
 # to JOIN_PLAN_MAX matches are read and sorted; up to DATE_PLAN_CAP their ids are gathered and the
-# newest articles kept; more, and the newest articles are checked one by one (storage/search.py,
-# measured on a million articles: each plan is the fastest in its range).
+# newest articles kept; more, and the newest articles are checked one by one (measured by
+# benchmarks/search.py on a million articles: each plan is the fastest in its range).
 JOIN_PLAN_MAX = 2000
 DATE_PLAN_CAP = 100_000
 FEW = 2000  # PostgreSQL: up to this many matches are read by id first (storage.dialect.search_few)

@@ -90,8 +90,8 @@ def test_every_format_reads_back_as_the_records_and_validates(stored, tmp_path, 
         wanted = list(iter_records(sessions, one_per_story=True)) if one_per_story else expected
         for suffix in SUFFIXES:
             output = tmp_path / f"dump-{one_per_story}{suffix}"
-            write_dump(sessions, output, output_kind(output.name, None), selection, plan(sessions, selection),
-                       chain=f"{suffix}-{one_per_story}")
+            write_dump(sessions, output, output_kind(output.name, None), selection,
+                       plan(sessions, selection, chain=f"{suffix}-{one_per_story}"))
             rows = _read(output)
             for row in rows:
                 VALIDATOR.validate(row)
@@ -196,6 +196,36 @@ def test_incremental_dumps_hold_exactly_what_is_new_or_changed(archive, tmp_path
     assert _dump(db, tmp_path / "c1.jsonl", "--since-exported", "--chain", "team-b")["ids"] == set(uids.values())
     assert _dump(db, tmp_path / "s1.jsonl", "--since-exported", "--removed")["ids"] == {uids["b"]}
     assert _dump(db, tmp_path / "q1.jsonl", "--after-run", str(run1), "--query", "乡村振兴")["ids"] == {uids["g"], uids["h"]}
+    # a chain whose only dump is an --after-run one (part of the selection) starts with everything
+    assert _dump(db, tmp_path / "p1.jsonl", "--after-run", str(run2), "--chain", "p")["ids"] == {uids["e"]}
+    assert _dump(db, tmp_path / "p2.jsonl", "--since-exported", "--chain", "p")["ids"] == set(uids.values())
+
+
+def test_an_incremental_dump_per_story_gives_the_story_by_its_original(archive, tmp_path):
+    archive_, sessions, site_id = archive
+    db = _url(sessions)
+    mirror = archive_.site("mirror", "http://mirror.example", "Asia/Shanghai", "高原新闻网")
+    body = "海东市举办民族团结进步创建活动，各族群众载歌载舞，共庆丰收。\n\n活动现场，乡村振兴成果展吸引了众多市民驻足观看。" * 3
+    original = _record("o", "民族团结一家亲", body, published_at="2024-06-12T09:00:00+08:00")
+    copy = {**_record("c", "民族团结一家亲（转载）", body), "url": "http://mirror.example/a/1.html",
+            "canonical_url": "http://mirror.example/a/1.html", "page_urls": ["http://mirror.example/a/1.html"]}
+    run = archive_.start_run(site_id)
+    original_uid = archive_.record(run, site_id, [_fetch(original["url"])], original)[1]
+    archive_.finish_run(run)
+    other = archive_.start_run(mirror)
+    copy_uid = archive_.record(other, mirror, [_fetch(copy["url"])], copy)[1]
+    archive_.finish_run(other)
+    first = _dump(db, tmp_path / "s1.jsonl", "--since-exported", "--one-per-story")
+    assert [r["article_id"] for r in first["rows"]] == [original_uid]
+    assert first["rows"][0]["story_copies"] == 2
+    edited = {**copy, "text": body + "\n\n（编者按：本文有删节。）"}
+    again = archive_.start_run(mirror)
+    assert archive_.record(again, mirror, [_fetch(copy["url"], T0 + timedelta(days=1))], edited)[0] == "changed"
+    archive_.finish_run(again)
+    # only the copy changed; the story comes again, by the row a full dump would give: its original
+    second = _dump(db, tmp_path / "s2.jsonl", "--since-exported", "--one-per-story")
+    assert [r["article_id"] for r in second["rows"]] == [original_uid]
+    assert {c["article_id"] for c in second["rows"][0]["carried_by"]} >= {original_uid, copy_uid}
 
 
 def _id(sessions, uid: str) -> int:
@@ -275,6 +305,8 @@ def test_hostile_command_lines_are_refused_and_lose_nothing(stored, tmp_path):
         (["-o", str(tmp_path / "x.jsonl"), "--since-exported", "--after-run", "1"], ["not both"]),
         (["--since-exported"], ["needs -o"]),
         (["-o", str(tmp_path), "--format", "jsonl"], ["folder"]),
+        (["--site", "nowhere"], ["no such site", "qhnews"]),
+        (["-o", str(tmp_path / "new.jsonl"), "--site", "nowhere"], ["no such site"]),
     ]
     for args, fragments in cases:
         _assert_refused(run_cli("export", "--db", db, *args), *fragments)
@@ -286,9 +318,15 @@ def test_hostile_command_lines_are_refused_and_lose_nothing(stored, tmp_path):
     with sessions() as session:
         assert (session.scalar(select(func.count()).select_from(Article)),
                 session.scalar(select(func.count()).select_from(ExportDump))) == counts
+    # a manifest that cannot be written (a folder in its place): the earlier data file stays as it was
+    blocked = tmp_path / "blocked.jsonl"
+    blocked.write_bytes(b"PRECIOUS\n")
+    manifest_path(blocked).mkdir()
+    _assert_refused(run_cli("export", "--db", db, "-o", str(blocked), "--overwrite"), "is a folder")
+    assert blocked.read_bytes() == b"PRECIOUS\n"
     # asked to, it replaces the earlier dump and its manifest
-    assert run_cli("export", "--db", db, "-o", str(earlier), "--overwrite", "--site", "nowhere").returncode == 0
-    assert earlier.read_bytes() == b"" and _check_manifest(earlier, 0)["filters"]["site"] == "nowhere"
+    assert run_cli("export", "--db", db, "-o", str(earlier), "--overwrite", "--section", "无此栏目").returncode == 0
+    assert earlier.read_bytes() == b"" and _check_manifest(earlier, 0)["filters"]["section"] == "无此栏目"
 
 
 def test_parquet_without_pyarrow_says_what_to_install(tmp_path):
