@@ -247,7 +247,6 @@ def search_match(session: Session, groups: list[list[tuple[bool, list[str]]]],
     return index, key, condition, literal_column("-bm25(article_search)")  # bm25: lower is better
 
 
-
 def search_few(session: Session, key, condition, cap: int) -> list[int] | None:
     """PostgreSQL: the ids of every match if there are at most ``cap``, else None; SQLite: None.
     Read through the GIN indexes alone (a bitmap scan): PostgreSQL's planner takes a phrase of
@@ -257,11 +256,10 @@ def search_few(session: Session, key, condition, cap: int) -> list[int] | None:
 
     if session.get_bind().dialect.name != "postgresql":
         return None
+    # for this one statement (SET LOCAL ends with the transaction anyway, should it fail)
     session.execute(text("SET LOCAL enable_seqscan = off"))
     session.execute(text("SET LOCAL enable_indexscan = off"))
-    try:
-        ids = list(session.scalars(select(key).where(condition).limit(cap + 1)))
-    finally:
-        session.execute(text("RESET enable_seqscan"))
-        session.execute(text("RESET enable_indexscan"))
+    ids = list(session.scalars(select(key).where(condition).limit(cap + 1)))
+    session.execute(text("RESET enable_seqscan"))
+    session.execute(text("RESET enable_indexscan"))
     return ids if len(ids) <= cap else None

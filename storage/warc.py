@@ -203,11 +203,17 @@ def read_payload(directory: Path, file: str, offset: int) -> Payload:
                 raise ValueError(f"{file}@{offset} is a {record.rec_type} record, not a response")
             headers = {name.lower(): value for name, value in record.http_headers.headers}
             headers.pop("content-encoding", None)  # content_stream() undoes it
+            body = record.content_stream().read()
+            # a record cut short (a truncated file) reads as a shorter body without any error from
+            # warcio: its declared length must have been read whole, or the body is not the capture
+            record.raw_stream.read()
+            if record.raw_stream.limit:
+                raise ValueError(f"{file}@{offset}: the record is cut short ({record.raw_stream.limit} bytes missing)")
             return Payload(
                 url=record.rec_headers.get_header("WARC-Target-URI"),
                 status=int(record.http_headers.get_statuscode() or 0),
                 headers=headers,
-                body=record.content_stream().read(),
+                body=body,
                 record_id=record.rec_headers.get_header("WARC-Record-ID"),
                 date=record.rec_headers.get_header("WARC-Date"),
             )

@@ -76,6 +76,28 @@ def test_a_cut_off_tail_is_detected_and_skipped(tmp_path):
     assert len(list(iter_records(path))) == complete - 1  # the request record of the last capture is gone
 
 
+@pytest.mark.parametrize("encoding", [None, "gzip"])
+def test_a_record_cut_short_is_never_read_as_a_shorter_body(tmp_path, encoding):
+    """A file cut inside a response record (a damaged copy of an archive): reading it back is an
+    error, never a shorter page that re-extraction would store as a new version."""
+    body = ("<html><body>" + "青海新闻网的正文。" * 3000 + "</body></html>").encode()
+    writer = WarcWriter(tmp_path, "qhnews-3")
+    location = writer.write_capture(_capture(body, encoding=encoding))
+    writer.close()
+    path = tmp_path / location.file
+    whole = path.read_bytes()
+    assert read_payload(tmp_path, location.file, location.offset).body == body
+    end = location.offset + location.length
+    for cut in range(end - 60, end, 7):  # anywhere in the last part of the record's gzip member
+        path.write_bytes(whole[:cut])
+        try:
+            read = read_payload(tmp_path, location.file, location.offset).body
+        except Exception as exc:  # noqa: BLE001 - warcio's or ours: the point is that it is refused
+            assert str(exc)
+            continue
+        assert read == body, f"cut at {cut}: {len(read)} of {len(body)} bytes read back as if whole"
+
+
 @pytest.fixture(scope="module")
 def archived(replica, tmp_path_factory):
     """Two crawls of the replica with archiving on, the second fetching every article again in
