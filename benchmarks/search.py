@@ -27,7 +27,7 @@ from sqlalchemy import text
 
 from storage.db import open_archive
 from storage.export import ArticleFilter
-from storage.search import parse, results
+from storage.search import matching_ids, parse, results
 
 REPO = Path(__file__).resolve().parent.parent
 TARGET_P95_MS = 50.0
@@ -62,18 +62,8 @@ QUERIES = [
 
 
 def _count(session, query: str, where: ArticleFilter | None) -> int:
-    from sqlalchemy import func, select
-
-    from storage import dialect
-    from storage.export import filtered
-    from storage.models import Article
-
-    parsed = parse(query)
-    groups = [[(t.unigram, t.alternatives) for t in group] for group in parsed.groups]
-    excluded = [(t.unigram, t.alternatives) for t in parsed.excluded]
-    index, key, condition, _relevance = dialect.search_match(session, groups, excluded)
-    statement = select(func.count()).select_from(index.join(Article, Article.id == key)).where(condition)
-    return session.scalar(filtered(session, statement, where or ArticleFilter()))
+    """How many articles the query and filters match (the export's --query reads the same set)."""
+    return len(matching_ids(session, parse(query), where))
 
 
 def measure(url: str, rounds: int, say=print) -> dict:

@@ -44,6 +44,18 @@ DbOption = Annotated[
     str | None,
     typer.Option("--db", help="SQLAlchemy URL or SQLite file path [default: $NEWSARCHIVE_DB_URL, else data/archive.db]"),
 ]
+# The article filters, the same wherever articles are selected (storage.export.ArticleFilter)
+SiteOption = Annotated[str | None, typer.Option(help="Only this site")]
+SectionOption = Annotated[str | None, typer.Option(help="Only this section, e.g. 党建")]
+ColumnOption = Annotated[str | None, typer.Option(help="Only this column (the 【…】 kicker)")]
+OutletOption = Annotated[str | None, typer.Option(help="Only articles naming this 来源 (source outlet)")]
+AuthorOption = Annotated[str | None, typer.Option(help="Only articles by this author")]
+SinceOption = Annotated[str | None, typer.Option(help="Published on or after this day (YYYY-MM-DD, site time)")]
+UntilOption = Annotated[str | None, typer.Option(help="Published on or before this day (YYYY-MM-DD, site time)")]
+EditedOption = Annotated[bool | None, typer.Option(
+    "--edited/--unedited", help="Only articles edited since first archived (or never)")]
+RemovedOption = Annotated[bool | None, typer.Option(
+    "--removed/--present", help="Only articles the site took down (or still up)")]
 DEMO_DB = Path("data/demo.db")
 DEMO_JSONL = Path("data/demo.jsonl")
 DEMO_WARC = Path("data/demo-warc")  # the demo's own: `data/warc` may hold a real archive's captures
@@ -92,6 +104,14 @@ def _utf8_stdout(newline: str = "\n"):
     finally:
         out.flush()
         out.detach()
+
+
+def _article_filter(site, section, column, outlet, author, since, until, edited, removed):
+    """The articles `search` and `export` select, from their filter options (days checked)."""
+    from storage.export import ArticleFilter
+
+    return ArticleFilter(site=site, section=section, since=_parse_day(since, "--since"), until=_parse_day(until, "--until"),
+                         column=column, source_outlet=outlet, author=author, edited=edited, removed=removed)
 
 
 def _parse_day(value: str | None, option: str) -> date | None:
@@ -228,15 +248,15 @@ def export(
     output: Annotated[Path | None, typer.Option("-o", "--output", help=(
         "File to write (.jsonl, .jsonl.gz, .jsonl.zst, .csv, .csv.gz, .csv.zst, .parquet), with FILE.manifest.json "
         "beside it; default stdout (no manifest)"))] = None,
-    site: Annotated[str | None, typer.Option(help="Only this site")] = None,
-    section: Annotated[str | None, typer.Option(help="Only this section, e.g. 党建")] = None,
-    column: Annotated[str | None, typer.Option(help="Only this column (the 【…】 kicker)")] = None,
-    outlet: Annotated[str | None, typer.Option(help="Only articles naming this 来源 (source outlet)")] = None,
-    author: Annotated[str | None, typer.Option(help="Only articles by this author")] = None,
-    since: Annotated[str | None, typer.Option(help="Published on or after this day (YYYY-MM-DD, site time)")] = None,
-    until: Annotated[str | None, typer.Option(help="Published on or before this day (YYYY-MM-DD, site time)")] = None,
-    edited: Annotated[bool | None, typer.Option("--edited/--unedited", help="Only articles edited since first archived (or never)")] = None,
-    removed: Annotated[bool | None, typer.Option("--removed/--present", help="Only articles the site took down (or still up)")] = None,
+    site: SiteOption = None,
+    section: SectionOption = None,
+    column: ColumnOption = None,
+    outlet: OutletOption = None,
+    author: AuthorOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    edited: EditedOption = None,
+    removed: RemovedOption = None,
     query: Annotated[str | None, typer.Option(help='Only articles matching this search query (as `search`: terms, OR, -term, "a phrase")')] = None,
     one_per_story: Annotated[bool, typer.Option(
         help="One row per story (its original, with every copy in carried_by), not one per archived copy")] = False,
@@ -251,7 +271,6 @@ def export(
     from sqlalchemy.exc import OperationalError
 
     from storage.dumps import DumpError, Selection, plan, write_dump, write_stream
-    from storage.export import ArticleFilter
     from storage.export_formats import FormatError, output_kind
 
     try:
@@ -262,8 +281,7 @@ def export(
         raise UserError("--since-exported needs -o FILE: a dump to standard output is not recorded")
     if len(chain) > 64:
         raise UserError("--chain: at most 64 characters")
-    where = ArticleFilter(site=site, section=section, since=_parse_day(since, "--since"), until=_parse_day(until, "--until"),
-                          column=column, source_outlet=outlet, author=author, edited=edited, removed=removed)
+    where = _article_filter(site, section, column, outlet, author, since, until, edited, removed)
     selection = Selection(where, query, one_per_story)
     _engine, sessions = open_archive(db)
     try:
@@ -325,11 +343,11 @@ def _table_of(title: str, headers: tuple[str, ...], rows, numeric: int = 1) -> T
 @app.command()
 @friendly
 def stats(
-    site: Annotated[str | None, typer.Option(help="Only this site")] = None,
+    site: SiteOption = None,
     by: Annotated[str | None, typer.Option(
         help="Articles per bucket: day (the site's calendar day), section, outlet (来源) or author")] = None,
-    since: Annotated[str | None, typer.Option(help="Published on or after this day (YYYY-MM-DD, site time)")] = None,
-    until: Annotated[str | None, typer.Option(help="Published on or before this day (YYYY-MM-DD, site time)")] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Every figure as one JSON document, for scripts")] = False,
     runs: Annotated[int, typer.Option(help="How many recent runs to list", min=1, max=10_000)] = 5,
     db: DbOption = None,
@@ -394,9 +412,9 @@ def stats(
 @friendly
 def report(
     output: Annotated[Path, typer.Option("-o", "--output", help="The HTML file to write (replaced)")],
-    site: Annotated[str | None, typer.Option(help="Only this site")] = None,
-    since: Annotated[str | None, typer.Option(help="Published on or after this day (YYYY-MM-DD, site time)")] = None,
-    until: Annotated[str | None, typer.Option(help="Published on or before this day (YYYY-MM-DD, site time)")] = None,
+    site: SiteOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     db: DbOption = None,
 ) -> None:
     """Write the coverage figures as one self-contained HTML page (tables and charts; opens offline)."""
@@ -417,7 +435,7 @@ def report(
 @app.command()
 @friendly
 def runs(
-    site: Annotated[str | None, typer.Option(help="Only this site")] = None,
+    site: SiteOption = None,
     last: Annotated[int, typer.Option(help="How many recent runs", min=1, max=100_000)] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per run (for monitoring)")] = False,
     db: DbOption = None,
@@ -458,15 +476,15 @@ def runs(
 def search(
     words: Annotated[list[str], typer.Argument(
         metavar="QUERY", help='What to find: terms (all must occur), OR, -term or NOT term, "a phrase"')],
-    site: Annotated[str | None, typer.Option(help="Only this site")] = None,
-    section: Annotated[str | None, typer.Option(help="Only this section, e.g. 党建")] = None,
-    column: Annotated[str | None, typer.Option(help="Only this column (the 【…】 kicker)")] = None,
-    outlet: Annotated[str | None, typer.Option(help="Only articles naming this 来源 (source outlet)")] = None,
-    author: Annotated[str | None, typer.Option(help="Only articles by this author")] = None,
-    since: Annotated[str | None, typer.Option(help="Published on or after this day (YYYY-MM-DD, site time)")] = None,
-    until: Annotated[str | None, typer.Option(help="Published on or before this day (YYYY-MM-DD, site time)")] = None,
-    edited: Annotated[bool | None, typer.Option("--edited/--unedited", help="Only articles edited since first archived (or never)")] = None,
-    removed: Annotated[bool | None, typer.Option("--removed/--present", help="Only articles the site took down (or still up)")] = None,
+    site: SiteOption = None,
+    section: SectionOption = None,
+    column: ColumnOption = None,
+    outlet: OutletOption = None,
+    author: AuthorOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    edited: EditedOption = None,
+    removed: RemovedOption = None,
     sort: Annotated[str, typer.Option(help="relevance or date (newest first)")] = "relevance",
     format: Annotated[str, typer.Option("--format", help="table, jsonl or csv")] = "table",  # noqa: A002
     limit: Annotated[int, typer.Option(help="How many results (0: all)", min=0)] = 20,
@@ -476,7 +494,6 @@ def search(
     jsonl rows are the export's records plus snippet and score."""
     import csv
 
-    from storage.export import ArticleFilter
     from storage.search import RANK_WINDOW, QueryError, index_missing, parse, results
 
     if format not in ("table", "jsonl", "csv"):
@@ -488,8 +505,7 @@ def search(
         parsed = parse(query)
     except QueryError as exc:
         raise UserError(f"cannot search for that: {exc}") from None
-    where = ArticleFilter(site=site, section=section, since=_parse_day(since, "--since"), until=_parse_day(until, "--until"),
-                          column=column, source_outlet=outlet, author=author, edited=edited, removed=removed)
+    where = _article_filter(site, section, column, outlet, author, since, until, edited, removed)
     _engine, sessions = open_archive(db)
     count = index_missing(sessions)
     if count:
@@ -719,9 +735,9 @@ def extract(
 @app.command()
 @friendly
 def reextract(
-    site: Annotated[str | None, typer.Option(help="Only this site")] = None,
-    since: Annotated[str | None, typer.Option(help="Published on or after this day (YYYY-MM-DD, site time)")] = None,
-    until: Annotated[str | None, typer.Option(help="Published on or before this day (YYYY-MM-DD, site time)")] = None,
+    site: SiteOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     workers: Annotated[int | None, typer.Option(help="Worker processes [default: one per core]", min=1)] = None,
     profile: Annotated[str | None, typer.Option(
         help="Site profile (name or .toml path) to read the archive's site with [default: the profile named like each site]",
