@@ -29,6 +29,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from scraper.replica.corpus import load_corpus
+from storage.authors import names
 from storage.db import open_archive
 from storage.search import current_scheme, streams
 
@@ -148,13 +149,21 @@ class SearchArchive:
             connection.exec_driver_sql(f"PRAGMA user_version = {current_scheme()}")
         context = multiprocessing.get_context("fork")
         with context.Pool(workers, initializer=_init, initargs=(self.seed,)) as pool:
-            for done, rows in enumerate(pool.imap(_chunk, tasks), start=1):
+            # a few chunks ahead of the inserts, in order: pool.imap would keep every chunk the
+            # workers make faster than SQLite takes them (gigabytes at a million articles)
+            pending: collections.deque = collections.deque()
+            for done, task in enumerate(tasks + [None] * (2 * workers), start=1 - 2 * workers):
+                if task is not None:
+                    pending.append(pool.apply_async(_chunk, (task,)))
+                if done < 1:
+                    continue
+                rows = pending.popleft().get()
                 self._insert(rows)
                 if done % 25 == 0 or done == len(tasks):
                     say(f"  SQLite: {rows[-1][0] + 1:,} articles ({time.monotonic() - started:.0f} s)")
 
     def _insert(self, rows) -> None:
-        articles, index = [], []
+        articles, index, authors = [], [], []
         for i, a, uni, bi in rows:
             url = f"http://synthetic.example/{i}.html"
             seen = _time(a["published_at"] + timedelta(minutes=30))
@@ -162,6 +171,7 @@ class SearchArchive:
                              a["source_outlet"], json.dumps(a["authors"], ensure_ascii=False), a["editor"],
                              _time(a["published_at"]), url, seen, seen, self.run_id, self.run_id, f"{i:064x}"))
             index.append((i + 1, uni, bi))
+            authors.extend((name, i + 1) for name in names(a["authors"]))
         with self.engine.begin() as connection:
             connection.exec_driver_sql(
                 "INSERT INTO articles (id, uid, site_id, canonical_url, url, title, text, section, article_column, "
@@ -170,6 +180,7 @@ class SearchArchive:
                 "content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'minute', 'zh', json_array(?), '[]', '[]', "
                 "'{}', 'synthetic', ?, ?, ?, ?, ?)", articles)
             connection.exec_driver_sql("INSERT INTO article_search (rowid, uni, bi) VALUES (?, ?, ?)", index)
+            connection.exec_driver_sql("INSERT INTO article_authors (name, article_id) VALUES (?, ?)", authors)
 
     # -- PostgreSQL: the same articles, copied --------------------------------------------------
 
@@ -222,6 +233,10 @@ def load_postgres(path: Path, admin_url: str, name: str, want: int, say=print) -
                 raw.commit()
                 if rows and rows[-1][0] % 100_000 < 20_000:
                     say(f"  PostgreSQL: {rows[-1][0]:,} articles ({time.monotonic() - started:.0f} s)")
+        cursor.execute("TRUNCATE article_authors")  # as storage.authors.names reads each list
+        cursor.execute("INSERT INTO article_authors (name, article_id) SELECT DISTINCT e.name, a.id FROM articles a, "
+                       "json_array_elements_text(a.authors) AS e(name) WHERE e.name <> ''")
+        raw.commit()
         # the literals must be what the archive's own indexing (to_tsvector) makes of the streams
         cursor.execute("SELECT count(*) FROM (SELECT a.id FROM articles a JOIN article_search s ON s.article_id = a.id "
                        "WHERE a.id % 997 = 0) sample")

@@ -6,7 +6,6 @@ times carry the site's own UTC offset (+08:00 for Qinghai News).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -16,10 +15,10 @@ from typing import IO, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 import orjson
-from sqlalchemy import String, Text, and_, cast, or_, select, type_coerce
+from sqlalchemy import String, and_, or_, select, type_coerce
 from sqlalchemy.orm import Session, sessionmaker
 
-from .models import Article, ArticleUrl, Site, Story
+from .models import Article, ArticleAuthor, ArticleUrl, Site, Story
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "article.schema.json"
 SCHEMA_VERSION = 4
@@ -60,9 +59,8 @@ def filtered(session: Session, query, where: ArticleFilter):
         query = query.where(Article.column == where.column)
     if where.source_outlet:
         query = query.where(Article.source_outlet == where.source_outlet)
-    if where.author:  # the JSON list as stored holds the name as json.dumps writes it
-        needle = json.dumps(where.author).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(cast(Article.authors, Text).like(f"%{needle}%", escape="\\"))
+    if where.author:  # the author index (storage/authors.py): a name exactly as the byline gives it
+        query = query.where(Article.id.in_(select(ArticleAuthor.article_id).where(ArticleAuthor.name == where.author)))
     if where.edited is not None:
         query = query.where(Article.version > 1 if where.edited else Article.version <= 1)
     if where.removed is not None:

@@ -199,6 +199,19 @@ class ArticleBand(Base):
     __table_args__ = ({"sqlite_with_rowid": False},)
 
 
+class ArticleAuthor(Base):
+    """Who wrote an article: one row per name in its current ``authors`` (storage/authors.py).
+    The filter ``--author`` reads it: the JSON list itself has no index, so a search filtered by
+    an author read every match's row."""
+
+    __tablename__ = "article_authors"
+
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), primary_key=True, index=True)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
 class ArticleVersion(Base):
     """Every state an article has been seen in, whole; version 1 is the first capture."""
 

@@ -19,6 +19,7 @@ from sqlalchemy import Engine, bindparam, case, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import search
+from .authors import index_authors
 from .models import Article, ArticleEvent, ArticleUrl, ArticleVersion, CrawlRun, Fetch, Site
 from .outcomes import Outcome, Reason
 from .state import PageState, mark_walked, note_page
@@ -381,11 +382,12 @@ def _new_version(session: Session, row: Article, record: Mapping[str, Any], at: 
 
 def _revise(session: Session, row: Article, record: Mapping[str, Any], at: datetime, run_id: int | None,
             source: str, warc_record_id: str | None, stories: StoryIndex) -> None:
-    """A new version of an archived article, and the indexes that follow its text: search
-    (given the text it replaces) and its story's band keys."""
-    previous = (row.title, row.text)
+    """A new version of an archived article, and the indexes that follow it: search (given the
+    text it replaces), authors, and its story's band keys."""
+    previous, authors = (row.title, row.text), row.authors
     _new_version(session, row, record, at, run_id, source, warc_record_id)
     search.index_article(session, row, previous)
+    index_authors(session, row, authors)
     if row.story_id is not None:  # a story-less article is indexed whole later
         stories.replace(session, row, at)
 
@@ -422,6 +424,7 @@ def _store_article(
         _add_urls(session, row, urls, run_id, seen_at)
         stories.add(session, row, seen_at)
         search.index_article(session, row)
+        index_authors(session, row)
         return Outcome.STORED, row
 
     existing.last_seen_at = max(existing.last_seen_at, seen_at)

@@ -68,9 +68,12 @@ def test_upgrading_an_old_archive_keeps_its_articles(database_url):
         row = connection.execute(text("SELECT title, text, correspondents, bylines_raw FROM articles")).one()
         # the articles it holds are known crawl state at once: its next crawl is incremental
         state = connection.execute(text("SELECT url, kind, article_id, outcome FROM url_state")).all()
+        # its bylines are in the author index
+        authors = connection.execute(text("SELECT name, article_id FROM article_authors")).all()
         # an upgraded archive is the same schema as a new one (column types included)
         assert compare_metadata(_context(connection), Base.metadata) == []
     upgraded.dispose()
     assert row[0] == "标题" and row[1] == "正文"
     assert [tuple(r) for r in state] == [("http://www.qhnews.com/a.shtml", "article", 1, "stored")]
+    assert [tuple(r) for r in authors] == [("施翔", 1)]
     assert row[2] in ([], "[]") and row[3] in ({}, "{}")

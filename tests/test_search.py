@@ -107,6 +107,27 @@ def test_filters_and_date_order(searchable):
     assert set(_found(sessions, uids, "民族", ArticleFilter(removed=False))) == {"unity", "party"}
 
 
+
+def test_the_author_filter_follows_new_versions(searchable):
+    """The author index is rewritten with each new version, by a crawl or a re-extraction:
+    a corrected byline finds the article under the new name only; a byline that is not a
+    list of names (a damaged record) indexes nothing and breaks nothing."""
+    archive, sessions, site_id, run, records, uids = searchable
+    by_author = lambda name: set(_found(sessions, uids, "民族 OR 湖 OR 乡", ArticleFilter(author=name)))  # noqa: E731
+    corrected = {**records["unity"], "authors": ["张三", "马五"], "text": records["unity"]["text"] + "（更正）"}
+    fetch = FetchRecord(kind="article", url=corrected["url"], site_url=corrected["url"], status=200, fetched_at=T0)
+    archive.record(run, site_id, [fetch], corrected)
+    assert by_author("马五") == {"unity"} and by_author("张三") == {"unity"}
+    with sessions() as session:
+        unity = session.scalar(select(Article.id).where(Article.uid == uids["unity"]))
+        lake = session.scalar(select(Article.id).where(Article.uid == uids["lake"]))
+    moved = {**corrected, "authors": ["马五"], "extraction": {"extractor_version": "test-2"}}
+    damaged = {**records["lake"], "authors": "王五", "text": records["lake"]["text"] + "。"}
+    archive.revise_many([(unity, moved), (lake, damaged)], T0 + timedelta(days=1))
+    assert by_author("张三") == set() and by_author("马五") == {"unity"}
+    assert by_author("王五") == set() and by_author("张三丰") == set()
+    assert by_author("李四") == {"village"}  # untouched articles keep theirs
+
 @pytest.fixture
 def many(archive):
     """120 articles sharing 高原 (and every other one 湖泊), published over 120 hours, some undated."""
