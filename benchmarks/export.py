@@ -1,4 +1,4 @@
-"""Export throughput and memory: synthetic archives of 10k and 100k articles (by default)
+"""Export throughput and memory: synthetic archives of 25k and 100k articles (by default)
 exported to JSON Lines, JSON Lines + zstd, CSV and Parquet through the same code as
 `newsarchive export -o FILE` (records, file, manifest, the dump recorded).
 
@@ -8,16 +8,20 @@ a character-level Markov chain trained on the replica's corpus, benchmarks/dedup
 from a pool, so compressed sizes are optimistic), with every metadata field filled as the
 extractor fills it, each in a story of its own, with its canonical URL row.
 
-Throughput: the median of --rounds exports per format. Memory: each size exported in a fresh
-process with tracemalloc on (Python's peak allocations) and the growth of its resident set
-(peak RSS over the RSS before exporting), to show both flat from 10k to 100k.
+Throughput: the median of --rounds exports per format, each format twice in the same run: as
+`export` makes it (JSON Lines and CSV encoded by worker processes, storage/export_workers.py)
+and in one process (NEWSARCHIVE_EXPORT_WORKERS=1), with their ratio. Memory: each size exported
+in a fresh process with tracemalloc on (Python's peak allocations in the writing process), the
+growth of its resident set (peak RSS over the RSS before exporting) and the largest worker's
+peak RSS, to show all flat from 25k to 100k (both sizes large enough for the workers).
 
-    python -m benchmarks.export [--articles 100000] [--small 10000] [--rounds 3]
+    python -m benchmarks.export [--articles 100000] [--small 25000] [--rounds 3]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -35,6 +39,7 @@ if __package__ in (None, ""):  # `python benchmarks/export.py`
 from sqlalchemy import func, insert, select  # noqa: E402
 
 from storage.db import open_archive  # noqa: E402
+from storage.export_workers import WORKERS_ENV, workers_wanted  # noqa: E402
 from storage.models import Article, ArticleUrl, CrawlRun, Site, Story  # noqa: E402
 
 BENCH = Path("data/bench")
@@ -145,6 +150,21 @@ def export_once(db: Path, suffix: str, folder: Path) -> tuple[float, int, int]:
     return seconds, manifest["counts"]["articles"], manifest["files"][0]["bytes"]
 
 
+@contextlib.contextmanager
+def _workers(value: str | None):
+    """NEWSARCHIVE_EXPORT_WORKERS set to ``value`` (None: as it was) for what runs inside."""
+    before = os.environ.get(WORKERS_ENV)
+    if value is not None:
+        os.environ[WORKERS_ENV] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(WORKERS_ENV, None)
+        else:
+            os.environ[WORKERS_ENV] = before
+
+
 def _rss_kib(field: str) -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith(field + ":"):
@@ -166,20 +186,25 @@ def probe(db: Path, suffix: str, folder: Path) -> dict:
     seconds, count, size = export_once(db, suffix, folder)
     _current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
+    import resource
+
     return {"articles": count, "peak_kib": peak // 1024, "rss_growth_kib": _rss_kib("VmHWM") - before,
-            "seconds": seconds}
+            "worker_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, "seconds": seconds}
 
 
-def _probe_in_child(db: Path, suffix: str, folder: Path) -> dict:
+def _probe_in_child(db: Path, suffix: str, folder: Path, workers: str | None = None) -> dict:
+    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    if workers is not None:
+        env[WORKERS_ENV] = workers
     result = subprocess.run([sys.executable, "-m", "benchmarks.export", "--probe", str(db), suffix, str(folder)],
-                            capture_output=True, text=True, check=True, env={**os.environ, "PYTHONPATH": os.getcwd()})
+                            capture_output=True, text=True, check=True, env=env)
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=100_000, help="the large archive (default 100,000)")
-    parser.add_argument("--small", type=int, default=10_000, help="the small archive, for memory (default 10,000)")
+    parser.add_argument("--small", type=int, default=25_000, help="the small archive, for memory (default 25,000)")
     parser.add_argument("--rounds", type=int, default=3, help="exports per format, median kept (default 3)")
     parser.add_argument("--probe", nargs=3, metavar=("DB", "SUFFIX", "FOLDER"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -199,27 +224,31 @@ def main() -> int:
 
     rows = []
     for suffix in FORMATS:
-        runs = [export_once(large, suffix, folder) for _ in range(args.rounds)]
-        seconds = statistics.median(r[0] for r in runs)
-        count, size = runs[0][1], runs[0][2]
-        rows.append((suffix, count / seconds, seconds, size / count))
+        rates = {}
+        for mode, workers in (("workers", None), ("one", "1")):
+            with _workers(workers):
+                runs = [export_once(large, suffix, folder) for _ in range(args.rounds)]
+            rates[mode] = (runs[0][1] / statistics.median(r[0] for r in runs), runs[0][1], runs[0][2])
+        rows.append((suffix, rates["workers"][0], rates["one"][0], rates["workers"][2] / rates["workers"][1]))
     jsonl_rate = rows[0][1]
-    print(f"\nexport of {args.articles:,} articles, median of {args.rounds} (manifest and dump record included)")
-    print(f"{'format':<12}{'articles/s':>12}{'seconds':>10}{'bytes/article':>15}{'vs jsonl':>10}")
-    for suffix, rate, seconds, per in rows:
-        print(f"{suffix:<12}{rate:>12,.0f}{seconds:>10.2f}{per:>15,.0f}{rate / jsonl_rate:>10.2f}")
+    print(f"\nexport of {args.articles:,} articles, median of {args.rounds} (manifest and dump record included); "
+          f"{os.cpu_count()} cores, workers: {workers_wanted()}")
+    print(f"{'format':<12}{'articles/s':>12}{'one process':>13}{'ratio':>8}{'bytes/article':>15}")
+    for suffix, rate, single, per in rows:
+        print(f"{suffix:<12}{rate:>12,.0f}{single:>13,.0f}{rate / single:>8.2f}{per:>15,.0f}")
 
     print("\nmemory of one export, each in a fresh process (tracemalloc on: slower than above)")
-    print(f"{'format':<12}{'articles':>10}{'py peak KiB':>13}{'RSS growth KiB':>16}")
+    print(f"{'format':<12}{'mode':<13}{'articles':>10}{'py peak KiB':>13}{'RSS growth KiB':>16}{'worker peak KiB':>17}")
     flat = True
-    for suffix in (".jsonl", ".parquet"):
-        measured = [_probe_in_child(db, suffix, folder) for db in (small, large)]
+    for suffix, workers in ((".jsonl", None), (".jsonl", "1"), (".parquet", None)):
+        mode = "one process" if workers == "1" or suffix == ".parquet" else "workers"
+        measured = [_probe_in_child(db, suffix, folder, workers) for db in (small, large)]
         for m in measured:
-            print(f"{suffix:<12}{m['articles']:>10,}{m['peak_kib']:>13,}{m['rss_growth_kib']:>16,}")
-        ratio = measured[1]["peak_kib"] / max(1, measured[0]["peak_kib"])
-        rss_ratio = measured[1]["rss_growth_kib"] / max(1, measured[0]["rss_growth_kib"])
-        print(f"{suffix:<12}{'ratio':>10}{ratio:>13.2f}{rss_ratio:>16.2f}")
-        flat &= ratio < 1.5 and rss_ratio < 1.5
+            print(f"{suffix:<12}{mode:<13}{m['articles']:>10,}{m['peak_kib']:>13,}{m['rss_growth_kib']:>16,}"
+                  f"{m['worker_kib']:>17,}")
+        ratios = [measured[1][k] / max(1, measured[0][k]) for k in ("peak_kib", "rss_growth_kib", "worker_kib")]
+        print(f"{suffix:<12}{mode:<13}{'ratio':>10}{ratios[0]:>13.2f}{ratios[1]:>16.2f}{ratios[2]:>17.2f}")
+        flat &= all(r < 1.5 for r in ratios)
     shutil.rmtree(folder, ignore_errors=True)
     met = jsonl_rate >= TARGET
     print(f"\nJSON Lines: {jsonl_rate:,.0f} articles/s (target >= {TARGET:,}): {'met' if met else 'MISSED'}; "

@@ -272,10 +272,12 @@ def export(
 
     from storage.dumps import DumpError, Selection, plan, write_dump, write_stream
     from storage.export_formats import FormatError, output_kind
+    from storage.export_workers import workers_wanted
 
     try:
         kind = output_kind(str(output) if output else None, format)
-    except FormatError as exc:
+        workers_wanted()  # a bad NEWSARCHIVE_EXPORT_WORKERS is said before any work
+    except (FormatError, ValueError) as exc:
         raise UserError(str(exc)) from None
     if since_exported and output is None:
         raise UserError("--since-exported needs -o FILE: a dump to standard output is not recorded")

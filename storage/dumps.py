@@ -27,7 +27,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -36,8 +35,9 @@ from typing import IO, Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from .export import SCHEMA_PATH, SCHEMA_VERSION, ArticleFilter, iter_records
+from .export import SCHEMA_PATH, SCHEMA_VERSION, ArticleFilter
 from .export_formats import HashingSink, OutputKind, write_records
+from .export_workers import RecordSource
 from .models import Article, ArticleEvent, ArticleUrl, ArticleVersion, CrawlRun, ExportDump
 
 MANIFEST_SCHEMA_PATH = SCHEMA_PATH.with_name("manifest.schema.json")
@@ -233,11 +233,12 @@ def _temporary_write(path: Path, write) -> tuple[Path, int, str, Any]:
     return temporary, sink.bytes, sink.sha256.hexdigest(), result
 
 
-def iter_dump(sessions: sessionmaker[Session], selection: Selection, the_plan: Plan, batch: int = 1000) -> Iterator[dict]:
+def iter_dump(sessions: sessionmaker[Session], selection: Selection, the_plan: Plan) -> RecordSource:
+    """The dump's records (iterate), which a large export encodes on several cores (storage/export_workers.py)."""
     ids = the_plan.ids
     if ids is not None and selection.one_per_story:
         ids = _with_their_stories(sessions, ids)
-    return iter_records(sessions, selection.where, batch=batch, one_per_story=selection.one_per_story, ids=ids)
+    return RecordSource(sessions, selection.where, selection.one_per_story, None if ids is None else frozenset(ids))
 
 
 def _with_their_stories(sessions: sessionmaker[Session], ids: set[int]) -> set[int]:

@@ -14,10 +14,14 @@ import gzip
 import hashlib
 import io
 import json
+import queue
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
+
+from .export_workers import RecordSource
 
 FORMATS = ("jsonl", "csv", "parquet")
 COMPRESSIONS = ("gz", "zst")
@@ -103,37 +107,76 @@ def write_records(records: Iterable[dict], sink: IO[bytes], kind: OutputKind, on
     if kind.format == "parquet":
         return write_parquet(records, sink, one_per_story)
     stream, finish = _compressed(sink, kind.compression)
-    # a large buffer: one write per ~1 MB, not per record
-    buffered = io.BufferedWriter(_Unclosing(stream), 1 << 20)
-    if kind.format == "jsonl":
-        from .export import write_jsonl
+    # a large buffer: one write per ~1 MB, not per record; compressing, hashing and writing that
+    # megabyte happen in a thread (they release the GIL) while the next records are built
+    behind = _WrittenBehind(stream)
+    buffered = io.BufferedWriter(behind, 1 << 20)
+    try:
+        chunks = records.encoded(encode_jsonl if kind.format == "jsonl" else encode_csv) \
+            if isinstance(records, RecordSource) else None
+        if chunks is not None:  # encoded by worker processes (storage/export_workers.py), in order
+            if kind.format == "csv":
+                buffered.write(_csv_header(one_per_story))
+            count = 0
+            for data, records_in_chunk in chunks:
+                buffered.write(data)
+                count += records_in_chunk
+            buffered.flush()
+        elif kind.format == "jsonl":
+            from .export import write_jsonl
 
-        count = write_jsonl(records, buffered)
-        buffered.flush()
-        buffered.detach()
-    else:
-        text = io.TextIOWrapper(buffered, encoding="utf-8", newline="", write_through=False)
+            count = write_jsonl(records, buffered)
+            buffered.flush()
+        else:
+            text = io.TextIOWrapper(buffered, encoding="utf-8", newline="", write_through=False)
+            try:
+                count = write_csv(records, text, one_per_story)
+                text.flush()
+            finally:
+                text.detach()
+    finally:
         try:
-            count = write_csv(records, text, one_per_story)
-            text.flush()
+            buffered.detach()  # flushes what is left into the thread
         finally:
-            text.detach()
+            behind.finish()
     finish()
     return count
 
 
-class _Unclosing(io.RawIOBase):
-    """Lets a buffered text layer sit on a stream it must not close."""
+class _WrittenBehind(io.RawIOBase):
+    """Writes into ``stream`` from a thread of its own, a few chunks behind the caller. An error
+    of the stream (a full disk, a closed pipe) is raised by the next ``write`` or by ``finish``."""
 
-    def __init__(self, stream):
-        self.stream = stream
+    def __init__(self, stream, depth: int = 4):
+        self.stream, self.chunks, self.error = stream, queue.Queue(depth), None
+        self.thread = threading.Thread(target=self._run, name="export-writer", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (chunk := self.chunks.get()) is not None:
+            if self.error is None:
+                try:
+                    self.stream.write(chunk)
+                except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread
+                    self.error = exc
 
     def writable(self) -> bool:
         return True
 
     def write(self, data) -> int:
-        self.stream.write(data)
-        return memoryview(data).nbytes
+        if self.error is not None:
+            raise self.error
+        chunk = bytes(data)  # the caller reuses its buffer once this returns
+        self.chunks.put(chunk)
+        return len(chunk)
+
+    def finish(self) -> None:
+        """Wait for every chunk to be written; raise the stream's error, if any."""
+        if self.thread.is_alive():
+            self.chunks.put(None)
+            self.thread.join()
+        if self.error is not None:
+            raise self.error
 
 
 # -- CSV ------------------------------------------------------------------------------------------------
@@ -156,14 +199,37 @@ def write_csv(records: Iterable[dict], out: IO[str], one_per_story: bool = False
     mark, so the file starts with one. Lists and objects are JSON text in their cell; null is an
     empty cell; booleans are true/false."""
     names = columns(one_per_story)
-    out.write("\ufeff")
+    out.write(_csv_header(one_per_story).decode("utf-8"))
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(names)
     count = 0
     for record in records:
         writer.writerow([_cell(record.get(name)) for name in names])
         count += 1
     return count
+
+
+def _csv_header(one_per_story: bool) -> bytes:
+    """The byte order mark and the header row."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    csv.writer(out, lineterminator="\r\n").writerow(columns(one_per_story))
+    return out.getvalue().encode("utf-8")
+
+
+def encode_csv(records: list[dict]) -> bytes:
+    """Rows as ``write_csv`` writes them, without the header (a chunk of a parallel export)."""
+    out = io.StringIO()
+    write_csv(records, out)
+    return out.getvalue().encode("utf-8")[len(_csv_header(False)):]
+
+
+def encode_jsonl(records: list[dict]) -> bytes:
+    """Lines as ``storage.export.write_jsonl`` writes them (a chunk of a parallel export)."""
+    from .export import write_jsonl
+
+    out = io.BytesIO()
+    write_jsonl(records, out)
+    return out.getvalue()
 
 
 def _cell(value: Any) -> Any:

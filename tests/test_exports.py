@@ -4,10 +4,14 @@ dumps; hostile command lines. Storage tests run on SQLite and PostgreSQL; the CL
 from __future__ import annotations
 
 import csv
+import errno
 import gzip
 import hashlib
 import io
 import json
+import os
+import subprocess
+import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -310,6 +314,8 @@ def test_hostile_command_lines_are_refused_and_lose_nothing(stored, tmp_path):
     ]
     for args, fragments in cases:
         _assert_refused(run_cli("export", "--db", db, *args), *fragments)
+    _assert_refused(run_cli("export", "--db", db, "-o", str(tmp_path / "w.jsonl"), env={"NEWSARCHIVE_EXPORT_WORKERS": "many"}),
+                    "NEWSARCHIVE_EXPORT_WORKERS", "number of worker processes")
     # the data file is gone but its manifest is still there: it is not overwritten either
     earlier.rename(tmp_path / "moved.jsonl")
     _assert_refused(run_cli("export", "--db", db, "-o", str(earlier)), "dump.jsonl.manifest.json exists")
@@ -365,3 +371,53 @@ def test_csv_cells_decode_with_the_schema():
 
 def test_where_filter_dataclass_is_what_the_manifest_lists():
     assert set(MANIFEST_SCHEMA["properties"]["filters"]["required"]) == set(ArticleFilter.__dataclass_fields__)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")
+def test_a_full_disk_is_an_error_of_the_export_not_a_hang(stored, tmp_path):
+    """/dev/full fails every write with ENOSPC: the error reaches the caller from the writing
+    thread, for every format, and the command says so; the archive is untouched."""
+    _archive, sessions, _site, _run = stored
+    for name in ("x.jsonl", "x.jsonl.zst", "x.jsonl.gz", "x.csv"):
+        with open("/dev/full", "wb", buffering=0) as full, pytest.raises(OSError) as error:
+            export_formats.write_records(iter_records(sessions), export_formats.HashingSink(full), output_kind(name, None))
+        assert error.value.errno == errno.ENOSPC, name
+    assert not [t for t in threading.enumerate() if t.name.startswith("export-")]
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([*NEWSARCHIVE, "export", "--db", _url(sessions)], stdout=full, stderr=subprocess.PIPE,
+                                text=True, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120)
+    assert result.returncode != 0 and "No space left" in result.stderr and "Traceback" not in result.stderr
+    assert len(list(iter_records(sessions))) == 12
+
+
+def test_worker_processes_write_the_same_bytes_as_one_process(stored, tmp_path, monkeypatch):
+    """A large export is encoded by worker processes (storage/export_workers.py), chunk by chunk:
+    the file must be byte for byte the one process's, in every format they make and for every
+    selection (filters, a list of ids); one record per story stays in one process."""
+    from storage import export_workers
+    from storage.export_workers import RecordSource
+
+    _archive, sessions, _site, _run = stored
+    with sessions() as session:
+        ids = sorted(session.scalars(select(Article.id)))
+    monkeypatch.setattr(export_workers, "PARALLEL_MIN", 1)  # 12 articles count as large
+    monkeypatch.setattr(export_workers, "CHUNK", 5)  # in several chunks
+    sources = [RecordSource(sessions), RecordSource(sessions, ArticleFilter(section="新闻中心")),
+               RecordSource(sessions, ids=frozenset(ids[1::2])), RecordSource(sessions, one_per_story=True)]
+    for source in sources:
+        for name in ("x.jsonl", "x.csv", "x.jsonl.zst"):
+            outputs = {}
+            for workers in ("1", "2"):
+                monkeypatch.setenv(export_workers.WORKERS_ENV, workers)
+                with open(tmp_path / f"{workers}-{name}", "wb", buffering=0) as raw:
+                    sink = export_formats.HashingSink(raw)
+                    count = export_formats.write_records(source, sink, output_kind(name, None), source.one_per_story)
+                outputs[workers] = (count, (tmp_path / f"{workers}-{name}").read_bytes())
+            assert outputs["1"] == outputs["2"], (source, name)
+            assert outputs["1"][0] == len(list(source)) > 0
+    monkeypatch.setenv(export_workers.WORKERS_ENV, "2")
+    assert sources[0].encoded(export_formats.encode_jsonl) is not None  # the workers did run
+    assert sources[3].encoded(export_formats.encode_jsonl) is None
+    monkeypatch.setenv(export_workers.WORKERS_ENV, "many")
+    with pytest.raises(ValueError, match="NEWSARCHIVE_EXPORT_WORKERS"):
+        sources[0].encoded(export_formats.encode_jsonl)
