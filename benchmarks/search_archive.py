@@ -224,7 +224,7 @@ def load_postgres(path: Path, admin_url: str, name: str, want: int, say=print) -
         tasks = [(str(path), start, min(start + 20_000, want + 1)) for start in range(1, want + 1, 20_000)]
         with multiprocessing.get_context("fork").Pool(2) as pool:  # streams computed while PostgreSQL indexes
             for rows, index in pool.imap(_pg_rows, tasks):
-                with cursor.copy(f"COPY articles ({COLUMNS}) FROM STDIN") as copy:
+                with cursor.copy(f"COPY articles ({PG_COLUMNS}) FROM STDIN") as copy:
                     for row in rows:
                         copy.write_row(row)
                 with cursor.copy("COPY article_search (article_id, uni, bi) FROM STDIN") as copy:
@@ -265,10 +265,10 @@ def load_postgres(path: Path, admin_url: str, name: str, want: int, say=print) -
     return url
 
 
-COLUMNS = ("id, uid, site_id, canonical_url, url, title, text, section, article_column, source_outlet, authors, "
+PG_COLUMNS = ("id, uid, site_id, canonical_url, url, title, text, section, article_column, source_outlet, authors, "
            "editor, published_at, published_precision, language, page_urls, images, quality_flags, extraction, "
            "extractor_version, first_seen_at, last_seen_at, first_run_id, last_run_id, content_hash")
-TIMES = (12, 20, 21)  # published_at, first_seen_at, last_seen_at in COLUMNS
+TIMES = (12, 20, 21)  # published_at, first_seen_at, last_seen_at in PG_COLUMNS
 
 
 def _pg_rows(task: tuple[str, int, int]) -> tuple[list[list], list[tuple]]:
@@ -278,7 +278,7 @@ def _pg_rows(task: tuple[str, int, int]) -> tuple[list[list], list[tuple]]:
     path, start, stop = task
     while True:
         with sqlite3.connect(path, timeout=60) as source:
-            rows = source.execute(f"SELECT {COLUMNS} FROM articles WHERE id >= ? AND id < ? ORDER BY id",
+            rows = source.execute(f"SELECT {PG_COLUMNS} FROM articles WHERE id >= ? AND id < ? ORDER BY id",
                                   (start, stop)).fetchall()
         if len(rows) == stop - start:
             break
