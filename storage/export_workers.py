@@ -1,7 +1,7 @@
 """Exports on every core: chunks of articles encoded by worker processes, written in order.
 
 Building a record is Python work (decoding the stored JSON and times, converting times to
-the site's zone, encoding the line): about 70 µs an article on one core, where threads
+the site's zone, encoding the line): about 80 µs an article on one core, where threads
 gain nothing (the GIL). A large JSON Lines or CSV export therefore hands chunks of
 ``CHUNK`` articles (by id) to worker processes, each with its own connection, and writes
 their bytes in id order: the file is byte for byte the one a single process writes.
