@@ -21,7 +21,6 @@ peak RSS, to show all flat from 25k to 100k (both sizes large enough for the wor
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import random
@@ -32,6 +31,7 @@ import sys
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from unittest import mock
 
 if __package__ in (None, ""):  # `python benchmarks/export.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -150,21 +150,6 @@ def export_once(db: Path, suffix: str, folder: Path) -> tuple[float, int, int]:
     return seconds, manifest["counts"]["articles"], manifest["files"][0]["bytes"]
 
 
-@contextlib.contextmanager
-def _workers(value: str | None):
-    """NEWSARCHIVE_EXPORT_WORKERS set to ``value`` (None: as it was) for what runs inside."""
-    before = os.environ.get(WORKERS_ENV)
-    if value is not None:
-        os.environ[WORKERS_ENV] = value
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop(WORKERS_ENV, None)
-        else:
-            os.environ[WORKERS_ENV] = before
-
-
 def _rss_kib(field: str) -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith(field + ":"):
@@ -226,7 +211,7 @@ def main() -> int:
     for suffix in FORMATS:
         rates = {}
         for mode, workers in (("workers", None), ("one", "1")):
-            with _workers(workers):
+            with mock.patch.dict(os.environ, {WORKERS_ENV: workers} if workers else {}):
                 runs = [export_once(large, suffix, folder) for _ in range(args.rounds)]
             rates[mode] = (runs[0][1] / statistics.median(r[0] for r in runs), runs[0][1], runs[0][2])
         rows.append((suffix, rates["workers"][0], rates["one"][0], rates["workers"][2] / rates["workers"][1]))

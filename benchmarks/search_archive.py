@@ -223,20 +223,19 @@ def load_postgres(path: Path, admin_url: str, name: str, want: int, say=print) -
                        (run_id, site_id, EPOCH))
         tasks = [(str(path), start, min(start + 20_000, want + 1)) for start in range(1, want + 1, 20_000)]
         with multiprocessing.get_context("fork").Pool(2) as pool:  # streams computed while PostgreSQL indexes
-            for rows, index in pool.imap(_pg_rows, tasks):
+            for rows, index, authors in pool.imap(_pg_rows, tasks):
                 with cursor.copy(f"COPY articles ({PG_COLUMNS}) FROM STDIN") as copy:
                     for row in rows:
                         copy.write_row(row)
                 with cursor.copy("COPY article_search (article_id, uni, bi) FROM STDIN") as copy:
                     for row in index:
                         copy.write_row(row)
+                with cursor.copy("COPY article_authors (name, article_id) FROM STDIN") as copy:
+                    for row in authors:
+                        copy.write_row(row)
                 raw.commit()
                 if rows and rows[-1][0] % 100_000 < 20_000:
                     say(f"  PostgreSQL: {rows[-1][0]:,} articles ({time.monotonic() - started:.0f} s)")
-        cursor.execute("TRUNCATE article_authors")  # as storage.authors.names reads each list
-        cursor.execute("INSERT INTO article_authors (name, article_id) SELECT DISTINCT e.name, a.id FROM articles a, "
-                       "json_array_elements_text(a.authors) AS e(name) WHERE e.name <> ''")
-        raw.commit()
         # the literals must be what the archive's own indexing (to_tsvector) makes of the streams
         cursor.execute("SELECT count(*) FROM (SELECT a.id FROM articles a JOIN article_search s ON s.article_id = a.id "
                        "WHERE a.id % 997 = 0) sample")
@@ -271,8 +270,9 @@ PG_COLUMNS = ("id, uid, site_id, canonical_url, url, title, text, section, artic
 TIMES = (12, 20, 21)  # published_at, first_seen_at, last_seen_at in PG_COLUMNS
 
 
-def _pg_rows(task: tuple[str, int, int]) -> tuple[list[list], list[tuple]]:
-    """Articles with ids in [start, stop) as PostgreSQL's COPY takes them, and their streams."""
+def _pg_rows(task: tuple[str, int, int]) -> tuple[list[list], list[tuple], list[tuple]]:
+    """Articles with ids in [start, stop) as PostgreSQL's COPY takes them, their streams and their
+    author index rows."""
     import sqlite3
 
     path, start, stop = task
@@ -284,7 +284,8 @@ def _pg_rows(task: tuple[str, int, int]) -> tuple[list[list], list[tuple]]:
             break
         time.sleep(5)  # not generated yet
     return ([[_utc(v) if at in TIMES else v for at, v in enumerate(row)] for row in rows],
-            [(row[0], *map(_tsvector, streams(row[5], row[6]))) for row in rows])
+            [(row[0], *map(_tsvector, streams(row[5], row[6]))) for row in rows],
+            [(name, row[0]) for row in rows for name in names(json.loads(row[10]))])
 
 
 def _tsvector(stream: str) -> str:

@@ -233,7 +233,7 @@ def _temporary_write(path: Path, write) -> tuple[Path, int, str, Any]:
     return temporary, sink.bytes, sink.sha256.hexdigest(), result
 
 
-def iter_dump(sessions: sessionmaker[Session], selection: Selection, the_plan: Plan) -> RecordSource:
+def dump_source(sessions: sessionmaker[Session], selection: Selection, the_plan: Plan) -> RecordSource:
     """The dump's records (iterate), which a large export encodes on several cores (storage/export_workers.py)."""
     ids = the_plan.ids
     if ids is not None and selection.one_per_story:
@@ -261,7 +261,7 @@ def _with_their_stories(sessions: sessionmaker[Session], ids: set[int]) -> set[i
 def write_stream(sessions: sessionmaker[Session], out: IO[bytes], kind: OutputKind, selection: Selection,
                  the_plan: Plan) -> int:
     """A dump to a stream (standard output): no manifest, not recorded."""
-    return write_records(iter_dump(sessions, selection, the_plan), out, kind, selection.one_per_story)
+    return write_records(dump_source(sessions, selection, the_plan), out, kind, selection.one_per_story)
 
 
 def write_dump(sessions: sessionmaker[Session], output: Path, kind: OutputKind, selection: Selection,
@@ -275,7 +275,7 @@ def write_dump(sessions: sessionmaker[Session], output: Path, kind: OutputKind, 
     check_destination(output, overwrite)
     started = datetime.now(timezone.utc)
     data, size, digest, count = _temporary_write(output, lambda sink: write_records(
-        iter_dump(sessions, selection, the_plan), sink, kind, selection.one_per_story))
+        dump_source(sessions, selection, the_plan), sink, kind, selection.one_per_story))
     written = [data]
     try:
         files = [{"name": output.name, "bytes": size, "sha256": digest}]

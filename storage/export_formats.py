@@ -194,12 +194,13 @@ def columns(one_per_story: bool = False) -> list[str]:
     return [*schema["required"], *(["carried_by"] if one_per_story else [])]
 
 
-def write_csv(records: Iterable[dict], out: IO[str], one_per_story: bool = False) -> int:
+def write_csv(records: Iterable[dict], out: IO[str], one_per_story: bool = False, header: bool = True) -> int:
     """One row per article, a header of the field names. Excel reads UTF-8 only after a byte order
     mark, so the file starts with one. Lists and objects are JSON text in their cell; null is an
-    empty cell; booleans are true/false."""
+    empty cell; booleans are true/false. ``header=False``: the rows alone (a chunk of a parallel export)."""
     names = columns(one_per_story)
-    out.write(_csv_header(one_per_story).decode("utf-8"))
+    if header:
+        out.write(_csv_header(one_per_story).decode("utf-8"))
     writer = csv.writer(out, lineterminator="\r\n")
     count = 0
     for record in records:
@@ -219,8 +220,8 @@ def _csv_header(one_per_story: bool) -> bytes:
 def encode_csv(records: list[dict]) -> bytes:
     """Rows as ``write_csv`` writes them, without the header (a chunk of a parallel export)."""
     out = io.StringIO()
-    write_csv(records, out)
-    return out.getvalue().encode("utf-8")[len(_csv_header(False)):]
+    write_csv(records, out, header=False)
+    return out.getvalue().encode("utf-8")
 
 
 def encode_jsonl(records: list[dict]) -> bytes:
